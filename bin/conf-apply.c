@@ -1,1 +1,120 @@
-int main(void) { return 0; }
+/* conf-apply: apply a migration stream to a database, one transaction per migration. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply.h"
+#include "cli.h"
+#include "db.h"
+#include "die.h"
+#include "project.h"
+
+static void
+usage(FILE *fp, int code)
+{
+	fprintf(fp,
+	    "usage: conf-apply [-hV] [-C dir] [-e env] [--db url] [--tracking-table name]\n"
+	    "                  [--lock-wait seconds] [--lock-timeout time]\n"
+	    "                  [--statement-timeout time] [--baseline] [--allow-drift] [file]\n"
+	    "\n"
+	    "Apply the migration stream read from file (standard input when none or \"-\")\n"
+	    "to the database, and write one result record per migration.  Each migration\n"
+	    "runs in its own transaction and is recorded in the tracking table in that\n"
+	    "same transaction; one whose statements cannot run in a transaction (CREATE\n"
+	    "INDEX CONCURRENTLY, ...) runs statement by statement and is marked \"running\"\n"
+	    "until it finishes, \"failed\" if it stops.  Migrations already applied are\n"
+	    "skipped, so two runners never apply one twice: a session advisory lock\n"
+	    "serialises them.  A stream that ends without its end record, or brings an\n"
+	    "error record, rolls back the migration in flight.\n"
+	    "\n"
+	    "  --baseline              record up migrations as applied without running them\n"
+	    "  --allow-drift           accept applied migrations whose checksum changed\n"
+	    "  --lock-wait seconds     wait this long for another runner (default 60)\n"
+	    "  --lock-timeout time     SET lock_timeout for the session (e.g. 5s)\n"
+	    "  --statement-timeout time  SET statement_timeout for the session\n"
+	    "  -C, --project dir       the project directory (default .)\n"
+	    "  -e, --env env           read db/environments/<env>.yaml\n"
+	    "      --db url            the database (overrides everything else)\n"
+	    "      --tracking-table t  the tracking table (default confiture_migrations)\n"
+	    "  -h, --help              show this help\n"
+	    "  -V, --version           show the version\n"
+	    "\n%s", cli_exit_table);
+	if (fp == stdout)
+		finish(code);
+	exit(code);
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { OPT_DB = 256, OPT_TABLE, OPT_WAIT, OPT_LOCKTO, OPT_STMTTO, OPT_BASELINE, OPT_DRIFT };
+	static const struct option longopts[] = {
+		{ "allow-drift", no_argument, NULL, OPT_DRIFT },
+		{ "baseline", no_argument, NULL, OPT_BASELINE },
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "env", required_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "lock-timeout", required_argument, NULL, OPT_LOCKTO },
+		{ "lock-wait", required_argument, NULL, OPT_WAIT },
+		{ "project", required_argument, NULL, 'C' },
+		{ "statement-timeout", required_argument, NULL, OPT_STMTTO },
+		{ "tracking-table", required_argument, NULL, OPT_TABLE },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct conf_error err = CONF_ERROR_INIT;
+	struct apply_opts o;
+	struct apply_summary sum;
+	struct project p;
+	const char *root = NULL, *env = NULL, *db = NULL, *table = NULL, *name;
+	const char *lock_timeout = NULL, *stmt_timeout = NULL;
+	long wait_s = -1;
+	PGconn *conn;
+	FILE *in;
+	char *end;
+	int c, rc;
+
+	die_init(argv[0]);
+	die_on_sigpipe();
+	memset(&o, 0, sizeof(o));
+	while ((c = getopt_long(argc, argv, "C:e:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'C': root = optarg; break;
+		case 'e': env = optarg; break;
+		case 'h': usage(stdout, 0); break;
+		case 'V': cli_version(); break;
+		case OPT_DB: db = optarg; break;
+		case OPT_TABLE: table = optarg; break;
+		case OPT_LOCKTO: lock_timeout = optarg; break;
+		case OPT_STMTTO: stmt_timeout = optarg; break;
+		case OPT_BASELINE: o.baseline = 1; break;
+		case OPT_DRIFT: o.allow_drift = 1; break;
+		case OPT_WAIT:
+			wait_s = strtol(optarg, &end, 10);
+			if (*end != '\0' || wait_s < 0)
+				die(CONF_EXIT_USAGE, "--lock-wait takes a number of seconds, not \"%s\"", optarg);
+			break;
+		default:
+			usage(stderr, CONF_EXIT_USAGE);
+		}
+	}
+	if (argc - optind > 1)
+		usage(stderr, CONF_EXIT_USAGE);
+	if (project_load(&p, root, env, db, &err) < 0)
+		die_error(&err);
+	if ((in = cli_open_input(argv[optind], &name, &err)) == NULL)
+		die_error(&err);
+	o.tracking_table = table ? table : p.tracking_table;
+	o.lock_wait_ms = wait_s >= 0 ? wait_s * 1000 : p.lock_wait_ms;
+	o.lock_timeout = lock_timeout ? lock_timeout : p.lock_timeout;
+	o.statement_timeout = stmt_timeout ? stmt_timeout : p.statement_timeout;
+	if ((conn = db_connect(p.conninfo, "conf-apply", &err)) == NULL)
+		die_error(&err);
+	rc = apply_stream(conn, in, name, stdout, &o, &sum, &err);
+	PQfinish(conn);
+	project_release(&p);
+	if (rc < 0)
+		die_error(&err);
+	finish(0);
+}

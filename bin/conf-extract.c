@@ -1,1 +1,138 @@
-int main(void) { return 0; }
+/* conf-extract: write a project's migrations or schema as an NDJSON record stream. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "db.h"
+#include "die.h"
+#include "extract.h"
+#include "project.h"
+#include "record.h"
+
+static void
+usage(FILE *fp, int code)
+{
+	fprintf(fp,
+	    "usage: conf-extract [-hV] [-C dir] [-e env] [--db url] [--tracking-table name]\n"
+	    "                    [--up | --down | --build | --status] [--pending]\n"
+	    "                    [--to version] [--steps n] [--allow-drift]\n"
+	    "\n"
+	    "Write the project's migrations (or its schema files) to standard output as\n"
+	    "NDJSON records: a migration record, then one statement record per SQL\n"
+	    "statement as PostgreSQL's own parser splits it, and an end record.  Every file\n"
+	    "is parsed before anything is written: a syntax error is reported as\n"
+	    "file:line:col and nothing but an error record is written.\n"
+	    "\n"
+	    "  --up              up migrations in version order (the default)\n"
+	    "  --down            down migrations of applied ones, newest first (needs a\n"
+	    "                    database; refuses, before writing anything, when a down\n"
+	    "                    file is missing)\n"
+	    "  --build           the files under db/schema as one build unit\n"
+	    "  --status          one status record per migration, applied or pending\n"
+	    "  --pending         with --up: only migrations the database has not applied\n"
+	    "  --to version      up: stop after this version; down: roll back to it\n"
+	    "  --steps n         at most n migrations (down: default 1)\n"
+	    "  --allow-drift     do not refuse applied migrations whose file has changed\n"
+	    "  -C, --project dir       the project directory (default .)\n"
+	    "  -e, --env env           read db/environments/<env>.yaml\n"
+	    "      --db url            the database (overrides everything else)\n"
+	    "      --tracking-table t  the tracking table (default confiture_migrations)\n"
+	    "  -h, --help        show this help\n"
+	    "  -V, --version     show the version\n"
+	    "\n"
+	    "A database is used only by --pending, --down and --status.  Connection\n"
+	    "precedence: --db, CONFITURE_DATABASE_URL, the environment file, DATABASE_URL,\n"
+	    "libpq's PG* variables.\n"
+	    "\n%s", cli_exit_table);
+	if (fp == stdout)
+		finish(code);
+	exit(code);
+}
+
+static void
+fail(const struct conf_error *err)
+{
+	record_emit(stdout, record_from_error("conf-extract", err));
+	die_error(err);
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { OPT_DB = 256, OPT_TABLE, OPT_UP, OPT_DOWN, OPT_BUILD, OPT_STATUS, OPT_PENDING,
+	    OPT_TO, OPT_STEPS, OPT_DRIFT };
+	static const struct option longopts[] = {
+		{ "allow-drift", no_argument, NULL, OPT_DRIFT },
+		{ "build", no_argument, NULL, OPT_BUILD },
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "down", no_argument, NULL, OPT_DOWN },
+		{ "env", required_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "pending", no_argument, NULL, OPT_PENDING },
+		{ "project", required_argument, NULL, 'C' },
+		{ "status", no_argument, NULL, OPT_STATUS },
+		{ "steps", required_argument, NULL, OPT_STEPS },
+		{ "to", required_argument, NULL, OPT_TO },
+		{ "tracking-table", required_argument, NULL, OPT_TABLE },
+		{ "up", no_argument, NULL, OPT_UP },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct conf_error err = CONF_ERROR_INIT;
+	struct extract_opts o;
+	struct project p;
+	const char *root = NULL, *env = NULL, *db = NULL, *table = NULL;
+	PGconn *conn = NULL;
+	char *end;
+	int c;
+
+	die_init(argv[0]);
+	die_on_sigpipe();
+	memset(&o, 0, sizeof(o));
+	while ((c = getopt_long(argc, argv, "C:e:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'C': root = optarg; break;
+		case 'e': env = optarg; break;
+		case 'h': usage(stdout, 0); break;
+		case 'V': cli_version(); break;
+		case OPT_DB: db = optarg; break;
+		case OPT_TABLE: table = optarg; break;
+		case OPT_UP: o.mode = EXTRACT_UP; break;
+		case OPT_DOWN: o.mode = EXTRACT_DOWN; break;
+		case OPT_BUILD: o.mode = EXTRACT_BUILD; break;
+		case OPT_STATUS: o.mode = EXTRACT_STATUS; break;
+		case OPT_PENDING: o.pending = 1; break;
+		case OPT_TO: o.to = optarg; break;
+		case OPT_DRIFT: o.allow_drift = 1; break;
+		case OPT_STEPS:
+			o.steps = strtol(optarg, &end, 10);
+			if (*end != '\0' || o.steps < 1)
+				die(CONF_EXIT_USAGE, "--steps takes a whole number above 0, not \"%s\"", optarg);
+			break;
+		default:
+			usage(stderr, CONF_EXIT_USAGE);
+		}
+	}
+	if (optind != argc)
+		usage(stderr, CONF_EXIT_USAGE);
+	if (project_load(&p, root, env, db, &err) < 0)
+		fail(&err);
+	if (table) {
+		free(p.tracking_table);
+		p.tracking_table = strdup(table);
+	}
+	if (o.pending || o.mode == EXTRACT_DOWN || o.mode == EXTRACT_STATUS) {
+		if ((conn = db_connect(p.conninfo, "conf-extract", &err)) == NULL)
+			fail(&err);
+	}
+	if (extract_run(&p, &o, conn, stdout, &err) < 0) {
+		PQfinish(conn);
+		project_release(&p);
+		fail(&err);
+	}
+	PQfinish(conn);
+	project_release(&p);
+	finish(0);
+}
