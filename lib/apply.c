@@ -379,9 +379,10 @@ apply_stream(PGconn *conn, FILE *in, const char *name, FILE *out, const struct a
 			const char *src = record_str(rec, "source");
 			int code = (int)record_num(rec, "code", CONF_EXIT_USAGE);
 
-			conf_error_set(err, code > 0 ? code : CONF_EXIT_USAGE, "%s%s%s",
-			    src ? src : "upstream", ": ", msg ? msg : "failed");
-			conf_error_detail(err, "the run stopped upstream; nothing more was applied");
+			conf_error_set(err, code > 0 ? code : CONF_EXIT_USAGE,
+			    "stopped: %s reported an error; nothing more was applied",
+			    src ? src : "a stage upstream");
+			conf_error_detail(err, "%s", msg ? msg : "no message");
 			/* Pass the upstream error on as it is. */
 			write_rec(&ap, rec, err);
 			rc = -2;

@@ -237,3 +237,41 @@ db_quote_qualified(PGconn *conn, const char *name, struct conf_error *err)
 	free(q);
 	return strbuf_detach(&sb, NULL);
 }
+
+PGconn *
+db_connect_maintenance(const char *conninfo, const char *appname, char **dbname,
+    struct conf_error *err)
+{
+	const char *keys[] = { "dbname", "dbname", "fallback_application_name", NULL };
+	const char *vals[] = { conninfo ? conninfo : "", "postgres", appname, NULL };
+	PGconn *conn;
+	char *pw;
+
+	*dbname = NULL;
+	conn = PQconnectdbParams(keys, vals, 1);
+	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
+		conf_error_set(err, CONF_EXIT_DB, "could not connect to the server: %s",
+		    conn ? PQerrorMessage(conn) : "out of memory");
+		strip_newline(err->message);
+		pw = db_conninfo_password(conninfo);
+		db_scrub(err->message, sizeof(err->message), pw);
+		free(pw);
+		PQfinish(conn);
+		return NULL;
+	}
+	{
+		/* The name the caller meant: parse it out of conninfo. */
+		PQconninfoOption *opts = PQconninfoParse(conninfo ? conninfo : "", NULL), *o;
+
+		for (o = opts; o && o->keyword; o++)
+			if (strcmp(o->keyword, "dbname") == 0 && o->val && o->val[0])
+				*dbname = xstrdup(o->val);
+		PQconninfoFree(opts);
+	}
+	if (*dbname == NULL) {
+		const char *env = getenv("PGDATABASE");
+
+		*dbname = xstrdup(env && env[0] ? env : PQuser(conn));
+	}
+	return conn;
+}

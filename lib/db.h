@@ -45,4 +45,14 @@ char *db_quote_qualified(PGconn *conn, const char *name, struct conf_error *err)
 char *db_quote_ident(PGconn *conn, const char *name, struct conf_error *err);
 char *db_quote_literal(PGconn *conn, const char *value, struct conf_error *err);
 
+
+
+/*
+ * Connect to the maintenance database ("postgres") of the server that
+ * conninfo names, and give the database name conninfo asks for in *dbname
+ * (malloc'ed).  For creating that database.  NULL with err on failure.
+ */
+PGconn *db_connect_maintenance(const char *conninfo, const char *appname, char **dbname,
+    struct conf_error *err);
+
 #endif

@@ -1,6 +1,9 @@
 /* cmd: the subcommands of the confiture orchestrator, one file each, one table. */
+
 #ifndef CONF_CMD_H
 #define CONF_CMD_H
+
+#include "error.h"
 
 /*
  * A subcommand takes its own argv (argv[0] is the subcommand's name) and
@@ -17,6 +20,45 @@ struct cmd {
 extern const struct cmd cmd_table[];
 const struct cmd *cmd_find(const char *name);
 
+int cmd_build(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
 int cmd_sandbox(int argc, char **argv);
+
+/*
+ * The options every project command shares, handed on to the filters it
+ * runs: -C/--project, -e/--env, --db, --tracking-table, and --format.
+ * Put CMD_PROJECT_OPTIONS in a getopt_long table and let
+ * cmd_project_option() take those options first.
+ */
+enum { CMD_OPT_DB = 1000, CMD_OPT_TABLE, CMD_OPT_FORMAT, CMD_OPT_FIRST_FREE };
+#define CMD_PROJECT_SHORTOPTS "C:e:h"
+#define CMD_PROJECT_OPTIONS \
+	{ "db", required_argument, NULL, CMD_OPT_DB }, \
+	{ "env", required_argument, NULL, 'e' }, \
+	{ "format", required_argument, NULL, CMD_OPT_FORMAT }, \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "project", required_argument, NULL, 'C' }, \
+	{ "tracking-table", required_argument, NULL, CMD_OPT_TABLE }
+
+struct cmd_project {
+	const char *root, *env, *db, *table;
+	int json;              /* --format json */
+};
+
+/* 1 when c was one of the shared options (stored in cp), 0 otherwise, -1 on a bad value. */
+int cmd_project_option(struct cmd_project *cp, int c, const char *arg);
+/* Append the shared options to a filter's argv. */
+struct strvec;
+void cmd_project_args(const struct cmd_project *cp, struct strvec *argv);
+
+/*
+ * Run a pipeline of filters (each a NULL-terminated argv) and report what
+ * the last one writes: results as text lines on stdout, or with cp->json one
+ * JSON document {"command":..., "ok":..., "results":[...], "errors":[...]}.
+ * Returns the pipeline's exit status.
+ */
+int cmd_run_report(const struct cmd_project *cp, const char *command,
+    const char *const *const *stages, size_t n);
 
 #endif

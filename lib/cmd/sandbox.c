@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "error.h"
 #include "die.h"
 #include "sandbox.h"
 
