@@ -27,22 +27,32 @@ all: $(BIN)
 $(LIB_OBJ): $(LIB_HDR) config.mk
 
 $(LIB): $(LIB_OBJ)
-	rm -f $@
-	$(AR) rcs $@ $(LIB_OBJ)
+	@rm -f $@
+	@$(AR) rcs $@ $(LIB_OBJ)
 
 bin/%: bin/%.c $(LIB) $(LIB_HDR)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	@echo "LD $@"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 .c.o:
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	@echo "CC $@"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-check: all
+# check and demo first install what is missing (Debian packages), so that the
+# README's two commands work on a fresh machine.
+deps:
+	.ci/install-deps
+
+check: deps
+	$(MAKE) all
 	tests/run
 
-demo: all
-	sh pipelines/demo
+demo: deps
+	$(MAKE) all
+	pipelines/demo
 
-bench: all
+bench: deps
+	$(MAKE) all
 	bench/run
 
 install: all
@@ -59,4 +69,4 @@ uninstall:
 clean:
 	rm -f $(BIN) $(LIB) $(LIB_OBJ)
 
-.PHONY: all check demo bench install uninstall clean
+.PHONY: all deps check demo bench install uninstall clean
