@@ -4,6 +4,7 @@ PATH="$CONF_ROOT/bin:$PATH"
 export PATH CONF_ROOT
 unset PGHOST PGPORT PGUSER PGDATABASE PGPASSWORD DATABASE_URL CONFITURE_DATABASE_URL
 
+bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
 
@@ -31,4 +32,19 @@ new_db() {
 # q URL SQL: one query, unaligned output.
 q() {
 	psql "$1" -qAtX -v ON_ERROR_STOP=1 -c "$2"
+}
+
+# mkproject: an empty project in the test's temporary directory; prints its path.
+mkproject() {
+	local dir="$BATS_TEST_TMPDIR/project"
+	mkdir -p "$dir/db/schema" "$dir/db/migrations" "$dir/db/environments"
+	echo "$dir"
+}
+
+# migration DIR VERSION NAME UP-SQL [DOWN-SQL]: write a migration's files.
+migration() {
+	printf '%s\n' "$4" >"$1/db/migrations/$2_$3.up.sql"
+	if [ $# -ge 5 ]; then
+		printf '%s\n' "$5" >"$1/db/migrations/$2_$3.down.sql"
+	fi
 }
