@@ -25,7 +25,7 @@ sandbox_stop() {
 # new_db: create a fresh database for the current test, print its URL.
 new_db() {
 	local name="t${BATS_TEST_NUMBER}_${1:-db}"
-	psql "$SANDBOX_URL" -qAtX -c "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null || return 1
+	PGOPTIONS="-c client_min_messages=warning" psql "$SANDBOX_URL" -qAtX -c "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null || return 1
 	echo "${SANDBOX_URL%/*}/$name"
 }
 
