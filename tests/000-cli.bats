@@ -64,3 +64,18 @@ PROGRAMS="conf-extract conf-anonymize conf-lint conf-impact conf-apply confiture
 	[[ "$stderr" == *"kept existing app/db/environments/local.yaml"* ]]
 	[ "$(cat app/db/environments/local.yaml)" = "database_url: mine" ]
 }
+
+@test "every program has a man page with the whole exit-code table and its options" {
+	for p in $PROGRAMS; do
+		page="$CONF_ROOT/docs/man/$p.1"
+		[ -f "$page" ]
+		grep -q '^\.SH EXIT STATUS' "$page"
+		for code in 0 1 2 3 4 5 6 7; do
+			grep -q "^\.B $code\$" "$page"
+		done
+		# every long option of the usage text appears in the page
+		for opt in $("$p" --help | sed -n '/^usage:/,/^$/p' | grep -o -- '--[a-z-]*' | sort -u); do
+			grep -q -- "$(printf '%s' "$opt" | sed 's/-/\\\\-/g')" "$page" || { echo "$p: $opt missing from $page"; return 1; }
+		done
+	done
+}
