@@ -3,7 +3,7 @@
 
 load helpers/common
 
-PROGRAMS="conf-extract conf-anonymize conf-lint conf-impact conf-apply confiture"
+PROGRAMS="conf-extract conf-anonymize conf-lint conf-impact conf-apply conf-hook confiture"
 
 @test "every program answers --help on stdout with exit 0 and the exit-code table" {
 	for p in $PROGRAMS; do
