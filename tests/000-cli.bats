@@ -56,7 +56,9 @@ PROGRAMS="conf-extract conf-anonymize conf-lint conf-impact conf-apply conf-hook
 	cd "$BATS_TEST_TMPDIR"
 	run confiture init app
 	assert_success
-	[ -d app/db/schema ] && [ -d app/db/migrations ] && [ -d app/db/hooks ]
+	[ -d app/db/schema ]
+	[ -d app/db/migrations ]
+	[ -d app/db/hooks ]
 	grep -q '^database_url:' app/db/environments/local.yaml
 	echo "database_url: mine" >app/db/environments/local.yaml
 	run --separate-stderr confiture init app
