@@ -426,3 +426,17 @@ EOF
 	    == ["hook_log:before_apply:1", "hook_log:after_apply:1", "hook_log:before_apply:2", "hook_log:after_apply:2"]' run.log
 	jq -e -s '.[1].context.result.status == "applied" and .[1].context.rows_affected == {"a": 3}' run.log
 }
+
+@test "the hooks guide's examples run as written" {
+	cp -r "$CONF_ROOT/examples/blog" "$BATS_TEST_TMPDIR/blog"
+	rm -rf "$BATS_TEST_TMPDIR/blog/.confiture"
+	cd "$BATS_TEST_TMPDIR/blog"
+	SERVER="$SANDBOX_URL" run --separate-stderr "$CONF_ROOT/tests/helpers/doctest" "$CONF_ROOT/docs/guides/migration-hooks.md"
+	assert_success
+	local port=${SANDBOX_URL##*:}
+	[[ "$stderr" == *"hook before_apply/10-announce: about to apply 20260101120000 (add_published_at) to 127.0.0.1:${port%%/*}/hooks_guide"* ]]
+	assert_line --partial "hook before_apply/05-freeze failed: exit 1"
+	# one from migrate up, one from hooks run (it runs the hooks for real)
+	[ "$(ls backups | wc -l)" -eq 2 ]
+	[ "$(jq -r .context.migration_id migrations.log)" = 20260201100000 ]
+}
