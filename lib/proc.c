@@ -190,7 +190,12 @@ proc_run(const struct proc_spec *spec, struct proc_result *res,
 				}
 			}
 		} else if (n == 0) {
-			usleep(10000);
+			/* Every pipe is closed: only the exit is left to wait for. */
+			if (spec->timeout_ms <= 0 && waitpid(pid, &status, 0) == pid) {
+				done = 1;
+				continue;
+			}
+			usleep(1000);
 		}
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			/* Take what is left in the pipes, without waiting for
