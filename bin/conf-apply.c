@@ -22,7 +22,7 @@ usage(FILE *fp, int code)
 	    "                  [--statement-timeout time] [--baseline] [--allow-drift]\n"
 	    "                  [--run-type type] [--no-hooks] [file]\n"
 	    "       conf-apply --data [--checkpoint-table name] [--no-resume] [--progress]\n"
-	    "                  [-C dir] [-e env] [--db url] [file]\n"
+	    "                  [--resume-key key] [-C dir] [-e env] [--db url] [file]\n"
 	    "\n"
 	    "Apply the migration stream read from file (standard input when none or \"-\")\n"
 	    "to the database, and write one result record per migration.  Each migration\n"
@@ -44,6 +44,8 @@ usage(FILE *fp, int code)
 	    "  --no-resume             with --data: ignore checkpoints of an unfinished load\n"
 	    "  --progress              with --data: rows and rows/s per table on stderr, when\n"
 	    "                          it is a terminal\n"
+	    "  --resume-key key        with --data: resume only a load made with the same key\n"
+	    "                          (confiture sync: the profile's SHA-256)\n"
 	    "  --allow-drift           accept applied migrations whose checksum changed\n"
 	    "  --run-type type         build, migrate_up, migrate_down or sync, for hooks\n"
 	    "                          (default: from the first migration's direction)\n"
@@ -67,7 +69,7 @@ int
 main(int argc, char **argv)
 {
 	enum { OPT_DB = 256, OPT_TABLE, OPT_WAIT, OPT_LOCKTO, OPT_STMTTO, OPT_BASELINE, OPT_DRIFT,
-	    OPT_RUNTYPE, OPT_NOHOOKS, OPT_DATA, OPT_CHECKPOINT, OPT_NORESUME, OPT_PROGRESS };
+	    OPT_RUNTYPE, OPT_NOHOOKS, OPT_DATA, OPT_CHECKPOINT, OPT_NORESUME, OPT_PROGRESS, OPT_RESUMEKEY };
 	static const struct option longopts[] = {
 		{ "allow-drift", no_argument, NULL, OPT_DRIFT },
 		{ "baseline", no_argument, NULL, OPT_BASELINE },
@@ -80,6 +82,7 @@ main(int argc, char **argv)
 		{ "lock-wait", required_argument, NULL, OPT_WAIT },
 		{ "no-resume", no_argument, NULL, OPT_NORESUME },
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "resume-key", required_argument, NULL, OPT_RESUMEKEY },
 		{ "no-hooks", no_argument, NULL, OPT_NOHOOKS },
 		{ "project", required_argument, NULL, 'C' },
 		{ "run-type", required_argument, NULL, OPT_RUNTYPE },
@@ -124,6 +127,7 @@ main(int argc, char **argv)
 		case OPT_CHECKPOINT: dl.checkpoint_table = optarg; break;
 		case OPT_NORESUME: dl.no_resume = 1; break;
 		case OPT_PROGRESS: dl.progress = 1; break;
+		case OPT_RESUMEKEY: dl.resume_key = optarg; break;
 		case OPT_RUNTYPE: run_type = optarg; break;
 		case OPT_NOHOOKS: use_hooks = 0; break;
 		case OPT_WAIT:

@@ -254,6 +254,7 @@ plan_id(struct loader *ld)
 	unsigned char digest[32];
 	size_t i;
 
+	strbuf_addf(&sb, "%s\n", ld->o->resume_key ? ld->o->resume_key : "");
 	for (i = 0; i < ld->n; i++)
 		strbuf_addf(&sb, "%s.%s\n", ld->t[i].schema, ld->t[i].name);
 	sha256(sb.buf, sb.len, digest);
@@ -300,7 +301,7 @@ checkpoints(struct loader *ld, struct conf_error *err)
 	if (stale || PQntuples(res) == 0) {
 		if (stale)
 			fprintf(stderr, "conf-apply: discarding the checkpoints of an unfinished earlier "
-			    "load of other tables; loading every table\n");
+			    "load of other tables or another profile; loading every table\n");
 		PQclear(res);
 		sql = xstrfmt("DELETE FROM %s", ld->cp_qual);
 		r = db_exec(ld->conn, sql, err);

@@ -11,6 +11,12 @@ struct data_load_opts {
 	const char *checkpoint_table; /* NULL: DATA_DEFAULT_CHECKPOINT_TABLE */
 	int no_resume;                /* ignore checkpoints of an unfinished earlier run */
 	int progress;                 /* rows and rows/s per table on stderr (if a terminal) */
+	/*
+	 * Mixed into the plan's identity, so that a run resumes only the load it
+	 * continues: confiture sync passes the profile's SHA-256 (a resumed sync
+	 * with another profile, or none, must not keep tables masked otherwise).
+	 */
+	const char *resume_key;
 };
 
 /*
@@ -29,7 +35,7 @@ struct data_load_opts {
  * early (no rows_end, a wrong count, EOF, an error record, a malformed line)
  * rolls back the table in flight: it stays as it was.  When a run stops
  * before the end record, the checkpoints stay, and the next run of the same
- * plan (the same tables in the same order) skips the tables already loaded;
+ * plan (the same tables in the same order, the same resume_key) skips the tables already loaded;
  * a complete run clears them.  Returns 0, or -1 with err (its code is the
  * exit status; an error record has been written to out).
  */

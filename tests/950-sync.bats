@@ -131,3 +131,29 @@ sync_shop() {
 	assert_failure 2
 	assert_equal "$(q "$SHOP_STAGING_URL" "SELECT count(*) FROM customers")" 0
 }
+
+@test "an interrupted sync resumes only with the same profile: another profile starts over" {
+	key=$(sha256sum profile.yaml | cut -d' ' -f1)
+	conf-extract --data -e prod | conf-anonymize --profile profile.yaml | head -n 300 |
+		conf-apply --data -e staging --resume-key "$key" >/dev/null 2>&1 || true
+	assert_equal "$(q "$SHOP_STAGING_URL" "SELECT table_name FROM confiture_sync")" "customers"
+	# without the profile the resume key differs: every table is loaded again
+	run --separate-stderr confiture sync --from prod --to staging --no-progress
+	assert_success
+	[[ "$stderr" == *"discarding the checkpoints"* ]]
+	assert_output --partial "done: 5 tables loaded, 0 resumed"
+	# with it, the interrupted run's tables are skipped
+	conf-extract --data -e prod | conf-anonymize --profile profile.yaml | head -n 300 |
+		conf-apply --data -e staging --resume-key "$key" >/dev/null 2>&1 || true
+	run --separate-stderr sync_shop
+	assert_success
+	assert_output --partial "done: 4 tables loaded, 1 resumed"
+	assert_equal "$(q "$SHOP_STAGING_URL" "SELECT count(*) FROM customers WHERE email LIKE '%@shop.example'")" 0
+}
+
+@test "the production-sync guide's examples run as written" {
+	cd "$CONF_ROOT"
+	SERVER="$SANDBOX_URL" run --separate-stderr "$CONF_ROOT/tests/helpers/doctest" "$CONF_ROOT/docs/guides/production-sync.md"
+	assert_success
+	[[ "$output" == *"done: 4 tables loaded, 1 resumed, 4020 rows"* ]]
+}

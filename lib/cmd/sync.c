@@ -12,6 +12,8 @@
 #include "pipeline.h"
 #include "project.h"
 #include "record.h"
+#include "sha256.h"
+#include "strbuf.h"
 #include "strvec.h"
 #include "ytree.h"
 
@@ -289,6 +291,7 @@ cmd_sync(int argc, char **argv)
 	struct sync_view sv;
 	struct ytree prof = { NULL, NULL };
 	const char *profile = NULL;
+	char resume_key[65] = "";
 	int c, rc, dry = 0, progress = 1;
 	size_t n = 0;
 
@@ -334,6 +337,20 @@ cmd_sync(int argc, char **argv)
 	}
 	if (profile && ytree_load_file(&prof, profile, &err) < 0)
 		goto fail;
+	if (profile) {
+		/* Checkpoints of a load masked with another profile must not be resumed. */
+		struct strbuf text = STRBUF_INIT;
+		unsigned char digest[SHA256_LEN];
+
+		if (strbuf_read_file(&text, profile) < 0) {
+			conf_error_set(&err, CONF_EXIT_USAGE, "could not read \"%s\"", profile);
+			strbuf_release(&text);
+			goto fail;
+		}
+		sha256(text.buf, text.len, digest);
+		sha256_hex(digest, resume_key);
+		strbuf_release(&text);
+	}
 	sv.json = cp.json;
 	sv.tables = cJSON_CreateArray();
 	sv.results = cJSON_CreateArray();
@@ -366,6 +383,10 @@ cmd_sync(int argc, char **argv)
 	strvec_push(&apply, "--data");
 	if (progress)
 		strvec_push(&apply, "--progress");
+	if (profile) {
+		strvec_push(&apply, "--resume-key");
+		strvec_push(&apply, resume_key);
+	}
 	st[n++].argv = apply.v;
 	rc = run_pipeline(st, n, &sv);
 	if (cp.json) {
