@@ -3,6 +3,9 @@
 
 load helpers/common
 
+# not CMD...: succeed when CMD fails (a bare "! cmd" does not fail a bats test)
+not() { ! "$@"; }
+
 setup() {
 	export CONFITURE_ANON_KEY=confiture-test-vector-key-1
 	unset CONFITURE_ANON_KEY_FILE CONFITURE_STRATEGY_PATH
@@ -159,7 +162,7 @@ YAML
 	# the table records, rows_begin and rows_end are the input's bytes
 	diff <(grep -v '"kind":"row",' "$FIX/shop.ndjson" | grep -v '"kind":"end"') <(grep -v '"kind":"row",' out.ndjson | grep -v '"kind":"end"')
 	tail -n 1 out.ndjson | jq -e '.kind == "end" and .records == 10'
-	! grep -q 'alice@corp.com\|bob@corp.com\|12 34 56 78\|Smith' out.ndjson
+	not grep -q 'alice@corp.com\|bob@corp.com\|12 34 56 78\|Smith' out.ndjson
 	# ids untouched, NULL stays NULL, empty stays empty
 	jq -e -s '[.[] | select(.kind == "row")] | .[0].r[0] == "1" and .[1].r[2] == null and .[1].r[3] == ""' out.ndjson
 	# the same email in users and orders masks the same way (domain person_email)
@@ -174,7 +177,7 @@ YAML
 	conf-anonymize --profile "$FIX/shop.yaml" "$FIX/shop.ndjson" >again.ndjson
 	diff out.ndjson again.ndjson
 	CONFITURE_ANON_KEY=a-different-key-987654 conf-anonymize --profile "$FIX/shop.yaml" "$FIX/shop.ndjson" >other.ndjson
-	! diff -q out.ndjson other.ndjson
+	not diff -q out.ndjson other.ndjson
 }
 
 @test "without a profile every record passes through unchanged and PII-looking columns are reported" {
@@ -200,8 +203,8 @@ YAML
 	[[ "$stderr" == *"ended without its end record"* ]]
 	[[ "$stderr" == *"public.users"* ]]
 	printf '%s\n' "$output" >out.ndjson
-	! grep -q '"kind":"rows_end"' out.ndjson
-	! grep -q '"kind":"end"' out.ndjson
+	not grep -q '"kind":"rows_end"' out.ndjson
+	not grep -q '"kind":"end"' out.ndjson
 	# a rows_end whose count is wrong, and rows outside a table, are refused too
 	sed 's/"rows":2}/"rows":3}/' "$FIX/shop.ndjson" >bad.ndjson
 	run --separate-stderr conf-anonymize --profile "$FIX/shop.yaml" bad.ndjson

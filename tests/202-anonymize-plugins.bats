@@ -3,6 +3,9 @@
 
 load helpers/common
 
+# not CMD...: succeed when CMD fails (a bare "! cmd" does not fail a bats test)
+not() { ! "$@"; }
+
 setup() {
 	export CONFITURE_ANON_KEY=confiture-test-vector-key-1
 	unset CONFITURE_ANON_KEY_FILE
@@ -125,8 +128,8 @@ SH
 	assert_failure 5
 	[[ "$stderr" == *'strategy plugin "crasher" exited with status 3 on batch 1'* ]]
 	printf '%s\n' "$output" >out.ndjson
-	! grep -q '"kind":"rows_end"' out.ndjson
-	! grep -q '"kind":"end"' out.ndjson
+	not grep -q '"kind":"rows_end"' out.ndjson
+	not grep -q '"kind":"end"' out.ndjson
 	plugin segv 'kill -SEGV $$'
 	run --separate-stderr conf-anonymize --profile p.yaml in.ndjson
 	assert_failure 5
@@ -140,7 +143,7 @@ SH
 	assert_failure 5
 	[[ "$stderr" == *'strategy plugin "sleeper" did not answer within 300 ms on batch 1'* ]]
 	[ $(($(date +%s) - start)) -lt 10 ]
-	! pgrep -f "$BATS_TEST_TMPDIR/strategies/sleeper"
+	not pgrep -f "$BATS_TEST_TMPDIR/strategies/sleeper"
 }
 
 @test "a plugin that answers the wrong id or the wrong count fails the run" {
@@ -152,7 +155,7 @@ SH
 	run --separate-stderr conf-anonymize --profile p.yaml in.ndjson
 	assert_failure 5
 	[[ "$stderr" == *'strategy plugin "short" answered 1 values to a batch of 6 (request 1)'* ]]
-	! grep -q '"kind":"rows_end"' <<<"$output"
+	not grep -q '"kind":"rows_end"' <<<"$output"
 	plugin garbage 'echo "not json"'
 	run --separate-stderr conf-anonymize --profile p.yaml in.ndjson
 	assert_failure 5
