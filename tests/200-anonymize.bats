@@ -68,6 +68,17 @@ int_range|42|min=0 max=999|765
 VECTORS
 }
 
+@test "--test - transforms a file of values, one per line" {
+	printf 'alice\nbob\nalice\n' | conf-anonymize --test hash - length=8 >out
+	[ "$(wc -l <out)" -eq 3 ]
+	[ "$(sed -n 1p out)" = "$(sed -n 3p out)" ] && [ "$(sed -n 1p out)" != "$(sed -n 2p out)" ]
+	[ "$(sed -n 1p out)" = "2dbdfc27" ]
+	printf '1\nx\n' >vals
+	run --separate-stderr conf-anonymize --test int_range - min=0 max=9 <vals
+	assert_failure 2
+	[[ "$stderr" == *"could not transform the value of <stdin>:2: not an integer"* ]]
+}
+
 @test "same key same output, another key another output" {
 	for s in email hash uuid tokenize name; do
 		a=$(conf-anonymize --test $s alice@corp.com)
