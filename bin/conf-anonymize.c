@@ -30,7 +30,7 @@ usage(FILE *fp, int code)
 	    "      --strict             refuse PII-looking columns that have no rule (exit 1)\n"
 	    "      --project DIR        project whose strategies/ holds plugins (.)\n"
 	    "      --plugin-timeout MS  time a plugin has to answer one batch (10000)\n"
-	    "      --batch N            values per plugin batch (256)\n"
+	    "      --batch N            values per plugin request (256; four requests in flight)\n"
 	    "      --list-strategies    list the built-in strategies and the plugins found\n"
 	    "      --test STRATEGY      transform one VALUE (or each line of stdin: -) and print it\n"
 	    "      --bench STRATEGY     measure values per second, beside the built-in hash\n"
@@ -379,6 +379,7 @@ main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	anon_registry_init(&reg, project);
 	reg.timeout_ms = timeout;
+	reg.batch = batch;
 	if (list)
 		list_strategies(&reg);
 	if (test || benchname) {

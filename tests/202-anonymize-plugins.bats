@@ -122,6 +122,37 @@ SH
 	assert_output --partial "(built-in, for comparison)"
 }
 
+@test "several requests are in flight at once: a plugin may read three before answering" {
+	cat >strategies/patient <<'SH'
+#!/bin/sh
+# answers nothing until three requests have arrived, then all three, in order
+n=0
+while IFS= read -r line; do
+	case $line in
+	*'"kind":"hello"'*) echo '{"kind":"hello","v":1,"protocol":1,"name":"patient","params":[]}' ;;
+	*'"kind":"configure"'*) echo '{"kind":"ready","v":1}' ;;
+	*'"kind":"batch"'*)
+		n=$((n + 1))
+		eval "req$n=\$line"
+		if [ $n -eq 3 ]; then
+			for i in 1 2 3; do
+				eval "printf '%s\n' \"\$req$i\"" | jq -c '{kind: "result", v: 1, id, values: [.values[] | if . then "<" + . + ">" else . end]}'
+			done
+			n=0
+		fi
+		;;
+	*'"kind":"shutdown"'*) exit 0 ;;
+	esac
+done
+SH
+	chmod +x strategies/patient
+	printf 'version: 1\ntables:\n  people:\n    name: {strategy: patient}\n' >p.yaml
+	run --separate-stderr conf-anonymize --batch 2 --plugin-timeout 5000 --profile p.yaml in.ndjson
+	assert_success
+	printf '%s\n' "$output" >out.ndjson
+	jq -e -s '[.[] | select(.kind == "row") | .r[1]] == ["<Ada Lovelace 1>","<Ada Lovelace 2>","<Ada Lovelace 3>","<Ada Lovelace 4>","<Ada Lovelace 5>",null]' out.ndjson
+}
+
 @test "a plugin that crashes fails the run and the table in flight is not completed" {
 	plugin crasher 'exit 3'
 	run --separate-stderr conf-anonymize --profile p.yaml in.ndjson
