@@ -17,7 +17,7 @@ usage(FILE *fp, int code)
 	    "usage: conf-anonymize [-hV] [--strict] [--profile FILE] [--project DIR]\n"
 	    "                      [--plugin-timeout MS] [--batch N] [file]\n"
 	    "       conf-anonymize --list-strategies [--project DIR]\n"
-	    "       conf-anonymize --test STRATEGY VALUE [NAME=VALUE ...]\n"
+	    "       conf-anonymize --test STRATEGY VALUE|- [NAME=VALUE ...]\n"
 	    "       conf-anonymize --bench STRATEGY [--count N] [NAME=VALUE ...]\n"
 	    "\n"
 	    "conf-anonymize rewrites the rows of a data stream (conf-extract --data) with the\n"
@@ -30,9 +30,9 @@ usage(FILE *fp, int code)
 	    "      --strict             refuse PII-looking columns that have no rule (exit 1)\n"
 	    "      --project DIR        project whose strategies/ holds plugins (.)\n"
 	    "      --plugin-timeout MS  time a plugin has to answer one batch (10000)\n"
-	    "      --batch N            values per plugin batch (256)\n"
+	    "      --batch N            values per plugin request (256; four requests in flight)\n"
 	    "      --list-strategies    list the built-in strategies and the plugins found\n"
-	    "      --test STRATEGY      transform one VALUE and print the result\n"
+	    "      --test STRATEGY      transform one VALUE (or each line of stdin: -) and print it\n"
 	    "      --bench STRATEGY     measure values per second, beside the built-in hash\n"
 	    "      --count N            values for --bench (200000)\n"
 	    "  -h, --help               show this help\n"
@@ -160,17 +160,36 @@ test_one(struct anon_registry *reg, const struct anon_key *key, const char *stra
 	struct conf_error err = CONF_ERROR_INIT;
 	int rc;
 
+	struct strbuf line = STRBUF_INIT;
+	long lineno = 0;
+	int nl;
+
 	load_rule(&r, &t, reg, key, strategy, args, nargs);
-	rc = anon_rule_apply(&r, NULL, value, strlen(value), &out, &msg);
-	if (r.plugin && anon_plugin_stop(r.plugin, &err) < 0 && rc != ANON_ERROR)
+	/* VALUE "-": every line of standard input is a value */
+	while (strcmp(value, "-") != 0 || strbuf_getline(&line, stdin, &nl) == 0) {
+		const char *v = strcmp(value, "-") ? value : line.buf;
+		size_t len = strcmp(value, "-") ? strlen(value) : line.len;
+
+		lineno++;
+		strbuf_reset(&msg);
+		rc = anon_rule_apply(&r, NULL, v, len, &out, &msg);
+		if (rc == ANON_ERROR) {
+			if (r.plugin)
+				anon_plugin_stop(r.plugin, &err);
+			die(r.plugin ? CONF_EXIT_HOOK : CONF_EXIT_USAGE,
+			    "strategy \"%s\" could not transform the value%s: %s", strategy,
+			    strcmp(value, "-") ? "" : xstrfmt(" of <stdin>:%ld", lineno), msg.buf);
+		}
+		if (rc == ANON_SQLNULL)
+			printf("\\N\n");
+		else
+			printf("%s\n", out.buf);
+		if (strcmp(value, "-") != 0)
+			break;
+	}
+	strbuf_release(&line);
+	if (r.plugin && anon_plugin_stop(r.plugin, &err) < 0)
 		die_error(&err);
-	if (rc == ANON_ERROR)
-		die(r.plugin ? CONF_EXIT_HOOK : CONF_EXIT_USAGE, "strategy \"%s\" could not transform the value: %s",
-		    strategy, msg.buf);
-	if (rc == ANON_SQLNULL)
-		printf("\\N\n");
-	else
-		printf("%s\n", out.buf);
 	anon_rule_release(&r);
 	ytree_release(&t);
 	strbuf_release(&out);
@@ -360,6 +379,7 @@ main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	anon_registry_init(&reg, project);
 	reg.timeout_ms = timeout;
+	reg.batch = batch;
 	if (list)
 		list_strategies(&reg);
 	if (test || benchname) {

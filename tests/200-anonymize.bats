@@ -3,6 +3,9 @@
 
 load helpers/common
 
+# not CMD...: succeed when CMD fails (a bare "! cmd" does not fail a bats test)
+not() { ! "$@"; }
+
 setup() {
 	export CONFITURE_ANON_KEY=confiture-test-vector-key-1
 	unset CONFITURE_ANON_KEY_FILE CONFITURE_STRATEGY_PATH
@@ -63,6 +66,17 @@ name|alice||Pedro Yilmaz
 date_shift|2024-02-29||2023-06-16
 int_range|42|min=0 max=999|765
 VECTORS
+}
+
+@test "--test - transforms a file of values, one per line" {
+	printf 'alice\nbob\nalice\n' | conf-anonymize --test hash - length=8 >out
+	[ "$(wc -l <out)" -eq 3 ]
+	[ "$(sed -n 1p out)" = "$(sed -n 3p out)" ] && [ "$(sed -n 1p out)" != "$(sed -n 2p out)" ]
+	[ "$(sed -n 1p out)" = "2dbdfc27" ]
+	printf '1\nx\n' >vals
+	run --separate-stderr conf-anonymize --test int_range - min=0 max=9 <vals
+	assert_failure 2
+	[[ "$stderr" == *"could not transform the value of <stdin>:2: not an integer"* ]]
 }
 
 @test "same key same output, another key another output" {
@@ -159,7 +173,7 @@ YAML
 	# the table records, rows_begin and rows_end are the input's bytes
 	diff <(grep -v '"kind":"row",' "$FIX/shop.ndjson" | grep -v '"kind":"end"') <(grep -v '"kind":"row",' out.ndjson | grep -v '"kind":"end"')
 	tail -n 1 out.ndjson | jq -e '.kind == "end" and .records == 10'
-	! grep -q 'alice@corp.com\|bob@corp.com\|12 34 56 78\|Smith' out.ndjson
+	not grep -q 'alice@corp.com\|bob@corp.com\|12 34 56 78\|Smith' out.ndjson
 	# ids untouched, NULL stays NULL, empty stays empty
 	jq -e -s '[.[] | select(.kind == "row")] | .[0].r[0] == "1" and .[1].r[2] == null and .[1].r[3] == ""' out.ndjson
 	# the same email in users and orders masks the same way (domain person_email)
@@ -174,7 +188,7 @@ YAML
 	conf-anonymize --profile "$FIX/shop.yaml" "$FIX/shop.ndjson" >again.ndjson
 	diff out.ndjson again.ndjson
 	CONFITURE_ANON_KEY=a-different-key-987654 conf-anonymize --profile "$FIX/shop.yaml" "$FIX/shop.ndjson" >other.ndjson
-	! diff -q out.ndjson other.ndjson
+	not diff -q out.ndjson other.ndjson
 }
 
 @test "without a profile every record passes through unchanged and PII-looking columns are reported" {
@@ -200,8 +214,8 @@ YAML
 	[[ "$stderr" == *"ended without its end record"* ]]
 	[[ "$stderr" == *"public.users"* ]]
 	printf '%s\n' "$output" >out.ndjson
-	! grep -q '"kind":"rows_end"' out.ndjson
-	! grep -q '"kind":"end"' out.ndjson
+	not grep -q '"kind":"rows_end"' out.ndjson
+	not grep -q '"kind":"end"' out.ndjson
 	# a rows_end whose count is wrong, and rows outside a table, are refused too
 	sed 's/"rows":2}/"rows":3}/' "$FIX/shop.ndjson" >bad.ndjson
 	run --separate-stderr conf-anonymize --profile "$FIX/shop.yaml" bad.ndjson

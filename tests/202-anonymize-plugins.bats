@@ -3,6 +3,9 @@
 
 load helpers/common
 
+# not CMD...: succeed when CMD fails (a bare "! cmd" does not fail a bats test)
+not() { ! "$@"; }
+
 setup() {
 	export CONFITURE_ANON_KEY=confiture-test-vector-key-1
 	unset CONFITURE_ANON_KEY_FILE
@@ -119,14 +122,45 @@ SH
 	assert_output --partial "(built-in, for comparison)"
 }
 
+@test "several requests are in flight at once: a plugin may read three before answering" {
+	cat >strategies/patient <<'SH'
+#!/bin/sh
+# answers nothing until three requests have arrived, then all three, in order
+n=0
+while IFS= read -r line; do
+	case $line in
+	*'"kind":"hello"'*) echo '{"kind":"hello","v":1,"protocol":1,"name":"patient","params":[]}' ;;
+	*'"kind":"configure"'*) echo '{"kind":"ready","v":1}' ;;
+	*'"kind":"batch"'*)
+		n=$((n + 1))
+		eval "req$n=\$line"
+		if [ $n -eq 3 ]; then
+			for i in 1 2 3; do
+				eval "printf '%s\n' \"\$req$i\"" | jq -c '{kind: "result", v: 1, id, values: [.values[] | if . then "<" + . + ">" else . end]}'
+			done
+			n=0
+		fi
+		;;
+	*'"kind":"shutdown"'*) exit 0 ;;
+	esac
+done
+SH
+	chmod +x strategies/patient
+	printf 'version: 1\ntables:\n  people:\n    name: {strategy: patient}\n' >p.yaml
+	run --separate-stderr conf-anonymize --batch 2 --plugin-timeout 5000 --profile p.yaml in.ndjson
+	assert_success
+	printf '%s\n' "$output" >out.ndjson
+	jq -e -s '[.[] | select(.kind == "row") | .r[1]] == ["<Ada Lovelace 1>","<Ada Lovelace 2>","<Ada Lovelace 3>","<Ada Lovelace 4>","<Ada Lovelace 5>",null]' out.ndjson
+}
+
 @test "a plugin that crashes fails the run and the table in flight is not completed" {
 	plugin crasher 'exit 3'
 	run --separate-stderr conf-anonymize --profile p.yaml in.ndjson
 	assert_failure 5
 	[[ "$stderr" == *'strategy plugin "crasher" exited with status 3 on batch 1'* ]]
 	printf '%s\n' "$output" >out.ndjson
-	! grep -q '"kind":"rows_end"' out.ndjson
-	! grep -q '"kind":"end"' out.ndjson
+	not grep -q '"kind":"rows_end"' out.ndjson
+	not grep -q '"kind":"end"' out.ndjson
 	plugin segv 'kill -SEGV $$'
 	run --separate-stderr conf-anonymize --profile p.yaml in.ndjson
 	assert_failure 5
@@ -140,7 +174,7 @@ SH
 	assert_failure 5
 	[[ "$stderr" == *'strategy plugin "sleeper" did not answer within 300 ms on batch 1'* ]]
 	[ $(($(date +%s) - start)) -lt 10 ]
-	! pgrep -f "$BATS_TEST_TMPDIR/strategies/sleeper"
+	not pgrep -f "$BATS_TEST_TMPDIR/strategies/sleeper"
 }
 
 @test "a plugin that answers the wrong id or the wrong count fails the run" {
@@ -152,7 +186,7 @@ SH
 	run --separate-stderr conf-anonymize --profile p.yaml in.ndjson
 	assert_failure 5
 	[[ "$stderr" == *'strategy plugin "short" answered 1 values to a batch of 6 (request 1)'* ]]
-	! grep -q '"kind":"rows_end"' <<<"$output"
+	not grep -q '"kind":"rows_end"' <<<"$output"
 	plugin garbage 'echo "not json"'
 	run --separate-stderr conf-anonymize --profile p.yaml in.ndjson
 	assert_failure 5

@@ -224,15 +224,19 @@ void
 anon_base32(const unsigned char *bytes, size_t nbits, struct strbuf *out)
 {
 	static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
-	size_t i;
+	size_t i, n = nbits / 5, bit = 0;
+	char *o;
 
-	for (i = 0; i + 5 <= nbits; i += 5) {
-		unsigned v = 0, j;
+	strbuf_grow(out, n);
+	o = out->buf + out->len;
+	for (i = 0; i < n; i++, bit += 5) {
+		/* the 5 bits at bit offset `bit`, most significant first */
+		unsigned w = (unsigned)bytes[bit / 8] << 8 | (bit / 8 + 1 < (nbits + 7) / 8 ? bytes[bit / 8 + 1] : 0);
 
-		for (j = 0; j < 5; j++)
-			v = v << 1 | ((bytes[(i + j) / 8] >> (7 - (i + j) % 8)) & 1);
-		strbuf_addch(out, b32[v]);
+		o[i] = b32[(w >> (11 - bit % 8)) & 31];
 	}
+	out->len += n;
+	out->buf[out->len] = '\0';
 }
 
 /* choice / dict */

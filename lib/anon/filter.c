@@ -63,6 +63,8 @@ anon_profile_release(struct anon_profile *p)
 	ytree_release(&p->tree);
 }
 
+#define PLUGIN_DEPTH 4
+
 struct span {
 	size_t off, len;      /* the JSON token, quotes included */
 	int isnull, esc;
@@ -636,7 +638,8 @@ table_for(struct run *run, const cJSON *rec, struct conf_error *err)
 static void
 ensure_batch(struct run *run, size_t ncols)
 {
-	size_t want = (size_t)(run->f->batch > 0 ? run->f->batch : 1);
+	/* a table with plugin columns keeps PLUGIN_DEPTH requests per plugin in flight */
+	size_t want = (size_t)(run->f->batch > 0 ? run->f->batch : 1) * PLUGIN_DEPTH;
 
 	if (run->cap < want) {
 		run->slots = xrealloc(run->slots, want * sizeof(*run->slots));
@@ -704,41 +707,43 @@ flush_batch(struct run *run, struct conf_error *err)
 		const char **vals = xcalloc(run->nslots, sizeof(char *));
 		size_t *lens = xcalloc(run->nslots, sizeof(size_t));
 		struct strbuf *dec = xcalloc(run->nslots, sizeof(struct strbuf));
+		int rc = 0;
 
-		for (c = 0; c < nc; c++) {
+		/* send every plugin column's requests first, then read the answers: they work at once */
+		for (c = 0; c < nc && rc == 0; c++) {
 			struct anon_rule *r = t->rule[c];
 
 			if (r == NULL || r->plugin == NULL || !anon_plugin_is_batch(r->plugin))
 				continue;
-			ensure_plugin_bufs(t, c, (size_t)run->f->batch);
 			for (s = 0; s < run->nslots; s++) {
 				struct span *sp = &run->spans[s * nc + c];
 
 				strbuf_init(&dec[s], 0);
-				if (sp->isnull) {
-					vals[s] = NULL;
-					lens[s] = 0;
-				} else {
+				vals[s] = NULL;
+				lens[s] = 0;
+				if (!sp->isnull) {
 					json_decode(run->slots[s].line.buf + sp->off, sp->len, &dec[s]);
 					vals[s] = dec[s].buf;
 					lens[s] = dec[s].len;
 				}
 			}
-			if (anon_plugin_batch(r->plugin, vals, lens, run->nslots, t->pout[c], t->pnull[c],
-			    t->perr[c], err) < 0) {
-				for (s = 0; s < run->nslots; s++)
-					strbuf_release(&dec[s]);
-				free(vals);
-				free(lens);
-				free(dec);
-				return -1;
-			}
+			rc = anon_plugin_send(r->plugin, vals, lens, run->nslots, err);
 			for (s = 0; s < run->nslots; s++)
 				strbuf_release(&dec[s]);
 		}
 		free(vals);
 		free(lens);
 		free(dec);
+		for (c = 0; c < nc && rc == 0; c++) {
+			struct anon_rule *r = t->rule[c];
+
+			if (r == NULL || r->plugin == NULL || !anon_plugin_is_batch(r->plugin))
+				continue;
+			ensure_plugin_bufs(t, c, run->cap);
+			rc = anon_plugin_recv(r->plugin, run->nslots, t->pout[c], t->pnull[c], t->perr[c], err);
+		}
+		if (rc < 0)
+			return -1;
 	}
 	for (s = 0; s < run->nslots; s++) {
 		struct slot *sl = &run->slots[s];
@@ -892,7 +897,7 @@ do_row(struct run *run, const char *line, size_t len, struct conf_error *err)
 	strbuf_reset(&sl->line);
 	strbuf_add(&sl->line, line, len);
 	sl->lineno = run->lineno;
-	if (!t->has_plugin || run->nslots >= (size_t)run->f->batch)
+	if (!t->has_plugin || run->nslots >= run->cap)
 		return flush_batch(run, err);
 	return 0;
 }

@@ -32,7 +32,8 @@ struct anon_plugin {
 	int exited;
 	int status;
 	long timeout_ms;
-	long next_id;
+	long next_id, first_id;
+	size_t chunk;                 /* values per request */
 	struct strbuf rbuf, line, req;
 	/* shared object */
 	void *dl;
@@ -221,8 +222,8 @@ died(struct anon_plugin *p, struct conf_error *err, const char *during)
  * deadline is on proc_now_ms().
  */
 static int
-exchange(struct anon_plugin *p, const char *req, size_t len, long deadline, const char *during,
-    struct conf_error *err)
+exchange(struct anon_plugin *p, const char *req, size_t len, int want_line, long deadline,
+    const char *during, struct conf_error *err)
 {
 	size_t off = 0;
 	char buf[65536];
@@ -233,6 +234,8 @@ exchange(struct anon_plugin *p, const char *req, size_t len, long deadline, cons
 		long left;
 		int rc;
 
+		if (off == len && !want_line)
+			return 0;
 		if (off == len && nl) {
 			size_t l = (size_t)(nl - p->rbuf.buf);
 
@@ -289,7 +292,7 @@ expect(struct anon_plugin *p, const char *kind, const char *req, size_t len, con
 	cJSON *rec;
 	const char *k;
 
-	if (exchange(p, req, len, proc_now_ms() + p->timeout_ms, during, err) < 0)
+	if (exchange(p, req, len, 1, proc_now_ms() + p->timeout_ms, during, err) < 0)
 		return NULL;
 	rec = cJSON_ParseWithLength(p->line.buf, p->line.len);
 	k = rec ? record_kind(rec) : "";
@@ -510,6 +513,7 @@ anon_plugin_start(struct anon_rule *r, const struct anon_registry *reg,
 	char hex[65], *text;
 	int i;
 
+	p->chunk = reg && reg->batch > 0 ? (size_t)reg->batch : 256;
 	r->plugin = p;
 	if (handshake(p, err) < 0 || check_params(r, p, params, err) < 0) {
 		cJSON_Delete(params);
@@ -578,59 +582,67 @@ anon_plugin_start(struct anon_rule *r, const struct anon_registry *reg,
 	return 0;
 }
 
-int
-anon_plugin_batch(struct anon_plugin *p, const char *const *vals, const size_t *lens,
+static int
+so_batch(struct anon_plugin *p, const char *const *vals, const size_t *lens,
     size_t n, struct strbuf *outs, int *outnull, struct strbuf *errs, struct conf_error *err)
 {
-	cJSON *res;
-	const cJSON *id, *values, *errors, *it;
 	size_t i;
-	long want;
-	char during[64];
 
 	for (i = 0; i < n; i++) {
+		char ebuf[256] = "";
+		long l;
+
 		strbuf_reset(&outs[i]);
 		strbuf_reset(&errs[i]);
 		outnull[i] = 0;
-	}
-	if (p->kind == ANON_PLUGIN_SO) {
-		for (i = 0; i < n; i++) {
-			char ebuf[256] = "";
-			long l;
-
-			if (vals[i] == NULL) {
-				outnull[i] = 1;
-				continue;
-			}
-			if (p->outcap < 256) {
-				p->outcap = 256;
-				p->outbuf = xrealloc(p->outbuf, p->outcap);
-			}
-			l = p->so->transform(p->state, vals[i], lens[i], p->outbuf, p->outcap, ebuf, sizeof(ebuf));
-			if (l >= 0 && (size_t)l > p->outcap) {
-				p->outcap = (size_t)l + 1;
-				p->outbuf = xrealloc(p->outbuf, p->outcap);
-				l = p->so->transform(p->state, vals[i], lens[i], p->outbuf, p->outcap, ebuf, sizeof(ebuf));
-				if (l >= 0 && (size_t)l > p->outcap)
-					return conf_error_set(err, CONF_EXIT_HOOK,
-					    "strategy \"%s\" asked for a larger buffer twice", p->name);
-			}
-			if (l == -2)
-				outnull[i] = 1;
-			else if (l < 0)
-				strbuf_addstr(&errs[i], ebuf[0] ? ebuf : "the strategy failed");
-			else
-				strbuf_add(&outs[i], p->outbuf, (size_t)l);
+		if (vals[i] == NULL) {
+			outnull[i] = 1;
+			continue;
 		}
-		return 0;
+		if (p->outcap < 256) {
+			p->outcap = 256;
+			p->outbuf = xrealloc(p->outbuf, p->outcap);
+		}
+		l = p->so->transform(p->state, vals[i], lens[i], p->outbuf, p->outcap, ebuf, sizeof(ebuf));
+		if (l >= 0 && (size_t)l > p->outcap) {
+			p->outcap = (size_t)l + 1;
+			p->outbuf = xrealloc(p->outbuf, p->outcap);
+			l = p->so->transform(p->state, vals[i], lens[i], p->outbuf, p->outcap, ebuf, sizeof(ebuf));
+			if (l >= 0 && (size_t)l > p->outcap)
+				return conf_error_set(err, CONF_EXIT_HOOK,
+				    "strategy \"%s\" asked for a larger buffer twice", p->name);
+		}
+		if (l == -2)
+			outnull[i] = 1;
+		else if (l < 0)
+			strbuf_addstr(&errs[i], ebuf[0] ? ebuf : "the strategy failed");
+		else
+			strbuf_add(&outs[i], p->outbuf, (size_t)l);
 	}
+	return 0;
+}
+
+int
+anon_plugin_send(struct anon_plugin *p, const char *const *vals, const size_t *lens,
+    size_t n, struct conf_error *err)
+{
+	size_t i, chunk = p->chunk ? p->chunk : 256;
+	char during[64];
+
+	(void)lens;
+	if (p->kind == ANON_PLUGIN_SO)
+		return 0;
 	if (p->fd < 0)
 		return conf_error_set(err, CONF_EXIT_HOOK, "strategy plugin \"%s\" is not running", p->name);
-	want = ++p->next_id;
+	/* every request of the batch at once: several are in flight, the plugin answers in order */
+	p->first_id = p->next_id + 1;
 	strbuf_reset(&p->req);
-	strbuf_addf(&p->req, "{\"kind\":\"batch\",\"v\":1,\"id\":%ld,\"values\":[", want);
 	for (i = 0; i < n; i++) {
-		if (i)
+		if (i % chunk == 0) {
+			if (i)
+				strbuf_addstr(&p->req, "]}\n");
+			strbuf_addf(&p->req, "{\"kind\":\"batch\",\"v\":1,\"id\":%ld,\"values\":[", ++p->next_id);
+		} else
 			strbuf_addch(&p->req, ',');
 		if (vals[i] == NULL)
 			strbuf_addstr(&p->req, "null");
@@ -643,55 +655,94 @@ anon_plugin_batch(struct anon_plugin *p, const char *const *vals, const size_t *
 			cJSON_Delete(s);
 		}
 	}
-	strbuf_addstr(&p->req, "]}\n");
-	snprintf(during, sizeof(during), "on batch %ld", want);
-	if ((res = expect(p, "result", p->req.buf, p->req.len, during, err)) == NULL)
-		return -1;
-	id = cJSON_GetObjectItemCaseSensitive(res, "id");
-	values = cJSON_GetObjectItemCaseSensitive(res, "values");
-	errors = cJSON_GetObjectItemCaseSensitive(res, "errors");
-	if (!cJSON_IsNumber(id) || (long)id->valuedouble != want) {
-		char what[160];
+	if (n)
+		strbuf_addstr(&p->req, "]}\n");
+	snprintf(during, sizeof(during), "on batch %ld", p->first_id);
+	return exchange(p, p->req.buf, p->req.len, 0, proc_now_ms() + p->timeout_ms, during, err);
+}
 
-		snprintf(what, sizeof(what), "answered id %ld to request %ld", cJSON_IsNumber(id) ? (long)id->valuedouble : -1L, want);
-		cJSON_Delete(res);
-		return plugin_fail(p, err, "strategy plugin \"%s\" %s", what);
-	}
-	if (!cJSON_IsArray(values) || (size_t)cJSON_GetArraySize(values) != n) {
-		char what[160];
+int
+anon_plugin_recv(struct anon_plugin *p, size_t n, struct strbuf *outs, int *outnull,
+    struct strbuf *errs, struct conf_error *err)
+{
+	size_t i, base, chunk = p->chunk ? p->chunk : 256;
+	long want;
 
-		snprintf(what, sizeof(what), "answered %d values to a batch of %zu (request %ld)",
-		    cJSON_IsArray(values) ? cJSON_GetArraySize(values) : -1, n, want);
-		cJSON_Delete(res);
-		return plugin_fail(p, err, "strategy plugin \"%s\" %s", what);
+	if (p->kind == ANON_PLUGIN_SO)
+		return 0;
+	for (i = 0; i < n; i++) {
+		strbuf_reset(&outs[i]);
+		strbuf_reset(&errs[i]);
+		outnull[i] = 0;
 	}
-	i = 0;
-	cJSON_ArrayForEach(it, values) {
-		if (cJSON_IsString(it))
-			strbuf_addstr(&outs[i], it->valuestring);
-		else if (cJSON_IsNull(it))
-			outnull[i] = 1;
-		else {
+	for (base = 0, want = p->first_id; base < n; base += chunk, want++) {
+		size_t m = n - base < chunk ? n - base : chunk;
+		const cJSON *id, *values, *errors, *it;
+		char during[64];
+		cJSON *res;
+
+		snprintf(during, sizeof(during), "on batch %ld", want);
+		if ((res = expect(p, "result", NULL, 0, during, err)) == NULL)
+			return -1;
+		id = cJSON_GetObjectItemCaseSensitive(res, "id");
+		values = cJSON_GetObjectItemCaseSensitive(res, "values");
+		errors = cJSON_GetObjectItemCaseSensitive(res, "errors");
+		if (!cJSON_IsNumber(id) || (long)id->valuedouble != want) {
 			char what[160];
 
-			snprintf(what, sizeof(what), "answered a value that is neither a string nor null (request %ld)", want);
+			snprintf(what, sizeof(what), "answered id %ld to request %ld",
+			    cJSON_IsNumber(id) ? (long)id->valuedouble : -1L, want);
 			cJSON_Delete(res);
 			return plugin_fail(p, err, "strategy plugin \"%s\" %s", what);
 		}
-		i++;
-	}
-	cJSON_ArrayForEach(it, errors) {
-		double ix = record_num(it, "index", -1);
-		const char *m = record_str(it, "message");
+		if (!cJSON_IsArray(values) || (size_t)cJSON_GetArraySize(values) != m) {
+			char what[160];
 
-		if (ix < 0 || ix >= (double)n) {
+			snprintf(what, sizeof(what), "answered %d values to a batch of %zu (request %ld)",
+			    cJSON_IsArray(values) ? cJSON_GetArraySize(values) : -1, m, want);
 			cJSON_Delete(res);
-			return plugin_fail(p, err, "strategy plugin \"%s\" %s", "reported an error for an index outside the batch");
+			return plugin_fail(p, err, "strategy plugin \"%s\" %s", what);
 		}
-		strbuf_addstr(&errs[(size_t)ix], m && *m ? m : "the plugin could not transform the value");
+		i = base;
+		cJSON_ArrayForEach(it, values) {
+			if (cJSON_IsString(it))
+				strbuf_addstr(&outs[i], it->valuestring);
+			else if (cJSON_IsNull(it))
+				outnull[i] = 1;
+			else {
+				char what[160];
+
+				snprintf(what, sizeof(what), "answered a value that is neither a string nor null (request %ld)", want);
+				cJSON_Delete(res);
+				return plugin_fail(p, err, "strategy plugin \"%s\" %s", what);
+			}
+			i++;
+		}
+		cJSON_ArrayForEach(it, errors) {
+			double ix = record_num(it, "index", -1);
+			const char *msg = record_str(it, "message");
+
+			if (ix < 0 || ix >= (double)m) {
+				cJSON_Delete(res);
+				return plugin_fail(p, err, "strategy plugin \"%s\" %s",
+				    "reported an error for an index outside the batch");
+			}
+			strbuf_addstr(&errs[base + (size_t)ix], msg && *msg ? msg : "the plugin could not transform the value");
+		}
+		cJSON_Delete(res);
 	}
-	cJSON_Delete(res);
 	return 0;
+}
+
+int
+anon_plugin_batch(struct anon_plugin *p, const char *const *vals, const size_t *lens,
+    size_t n, struct strbuf *outs, int *outnull, struct strbuf *errs, struct conf_error *err)
+{
+	if (p->kind == ANON_PLUGIN_SO)
+		return so_batch(p, vals, lens, n, outs, outnull, errs, err);
+	if (anon_plugin_send(p, vals, lens, n, err) < 0)
+		return -1;
+	return anon_plugin_recv(p, n, outs, outnull, errs, err);
 }
 
 int

@@ -21,6 +21,7 @@ enum anon_plugin_kind {
 struct anon_registry {
 	struct strvec dirs;
 	long timeout_ms;      /* per batch, for co-processes */
+	long batch;           /* values per request (256) */
 };
 
 void anon_registry_init(struct anon_registry *reg, const char *project_dir);
@@ -48,6 +49,17 @@ int anon_plugin_start(struct anon_rule *r, const struct anon_registry *reg,
  */
 int anon_plugin_batch(struct anon_plugin *p, const char *const *vals, const size_t *lens,
     size_t n, struct strbuf *outs, int *outnull, struct strbuf *errs, struct conf_error *err);
+/*
+ * The same in two halves, so that several plugins (and several requests of
+ * one: a batch larger than the request size is sent as several requests
+ * before the first answer is read) work at once.  send writes the requests;
+ * recv reads the answers in order and checks their ids and counts.  For a
+ * shared object, send does nothing and recv must not be used: call batch.
+ */
+int anon_plugin_send(struct anon_plugin *p, const char *const *vals, const size_t *lens,
+    size_t n, struct conf_error *err);
+int anon_plugin_recv(struct anon_plugin *p, size_t n, struct strbuf *outs, int *outnull,
+    struct strbuf *errs, struct conf_error *err);
 /* Stop: shutdown request, wait, kill when it lingers.  Returns -1 with err when it exited badly. */
 int anon_plugin_stop(struct anon_plugin *p, struct conf_error *err);
 void anon_plugin_free(struct anon_plugin *p);
