@@ -155,6 +155,7 @@ main(int argc, char **argv)
 			die_error(&err);
 		hook_apply_callbacks(&hooks, &callbacks);
 		o.hooks = &callbacks;
+		dl.hooks = &callbacks;
 	}
 	if ((conn = db_connect(p.conninfo, "conf-apply", &err)) == NULL) {
 		/* Nothing was applied; the on_error hooks still hear of it. */

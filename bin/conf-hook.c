@@ -173,6 +173,71 @@ context_from_stream(struct hook_set *hs, cJSON *ctx, const cJSON *records)
 	cJSON_AddItemToObject(ctx, "migrations", migrations);
 }
 
+/*
+ * --at-start after the hooks ran: copy the stream line by line without
+ * parsing its records (a data stream has millions of rows), watching only
+ * for the end record, an error record, and a stream that stops short.
+ */
+#define END_PREFIX "{\"kind\":\"end\""
+#define ERROR_PREFIX "{\"kind\":\"error\""
+
+static void
+pass_raw(struct hook_set *hs, cJSON *ctx, FILE *in, const char *name)
+{
+	struct conf_error err = CONF_ERROR_INIT;
+	struct strbuf line = STRBUF_INIT;
+	long lineno = 0, count = 0;
+	int nl, r, saw_end = 0;
+
+	while ((r = strbuf_getline(&line, in, &nl)) != EOF) {
+		cJSON *rec = NULL;
+
+		lineno++;
+		if (r < 0 || line.len == 0)
+			continue;
+		if (saw_end) {
+			conf_error_set(&err, CONF_EXIT_USAGE, "record after the end record at %s:%ld",
+			    name, lineno);
+			fail_run(hs, ctx, &err);
+		}
+		if (strncmp(line.buf, END_PREFIX, strlen(END_PREFIX)) == 0 ||
+		    strncmp(line.buf, ERROR_PREFIX, strlen(ERROR_PREFIX)) == 0) {
+			if ((rec = cJSON_Parse(line.buf)) == NULL) {
+				conf_error_set(&err, CONF_EXIT_USAGE, "malformed record at %s:%ld", name, lineno);
+				fail_run(hs, ctx, &err);
+			}
+			if (strcmp(record_kind(rec), "error") == 0) {
+				int code = (int)record_num(rec, "code", CONF_EXIT_USAGE);
+
+				put(rec);
+				finish(code > 0 ? code : CONF_EXIT_USAGE);
+			}
+			if ((long)record_num(rec, "records", -1) != count) {
+				conf_error_set(&err, CONF_EXIT_USAGE,
+				    "%s: the end record counts %.0f records but %ld arrived", name,
+				    record_num(rec, "records", -1), count);
+				fail_run(hs, ctx, &err);
+			}
+			cJSON_Delete(rec);
+			saw_end = 1;
+			continue;
+		}
+		count++;
+		if (fwrite(line.buf, 1, line.len, stdout) != line.len || putchar('\n') == EOF)
+			die(CONF_EXIT_USAGE, "could not write output:");
+		written++;
+	}
+	strbuf_release(&line);
+	if (!saw_end) {
+		conf_error_set(&err, CONF_EXIT_USAGE, "%s ended without its end record: truncated stream",
+		    name);
+		fail_run(hs, ctx, &err);
+	}
+	if (record_write_end(stdout, written) < 0)
+		die(CONF_EXIT_USAGE, "could not write output:");
+	cJSON_Delete(ctx);
+}
+
 static int
 run_filter(struct hook_set *hs, enum hook_point point, FILE *in, const char *name, int at_start)
 {
@@ -187,6 +252,9 @@ run_filter(struct hook_set *hs, enum hook_point point, FILE *in, const char *nam
 			fail_run(hs, ctx, &err);
 		}
 		put_hook_records(hs);
+		pass_raw(hs, ctx, in, name);
+		cJSON_Delete(records);
+		return 0;
 	}
 	record_reader_init(&r, in, name);
 	while ((rc = record_read(&r, &rec, &err)) > 0) {
@@ -200,10 +268,7 @@ run_filter(struct hook_set *hs, enum hook_point point, FILE *in, const char *nam
 			put(rec);
 			finish(code > 0 ? code : CONF_EXIT_USAGE);
 		}
-		if (at_start)
-			put(rec);
-		else
-			cJSON_AddItemToArray(records, rec);
+		cJSON_AddItemToArray(records, rec);
 	}
 	if (rc == 0 && !r.saw_end)
 		rc = record_truncated_error(&r, &err);
@@ -212,17 +277,15 @@ run_filter(struct hook_set *hs, enum hook_point point, FILE *in, const char *nam
 		cJSON_Delete(records);
 		fail_run(hs, ctx, &err);
 	}
-	if (!at_start) {
-		context_from_stream(hs, ctx, records);
-		if (hook_run_point(hs, point, ctx, &err) < 0) {
-			put_hook_records(hs);
-			cJSON_Delete(records);
-			fail_run(hs, ctx, &err);
-		}
+	context_from_stream(hs, ctx, records);
+	if (hook_run_point(hs, point, ctx, &err) < 0) {
 		put_hook_records(hs);
-		while ((rec = cJSON_DetachItemFromArray(records, 0)) != NULL)
-			put(rec);
+		cJSON_Delete(records);
+		fail_run(hs, ctx, &err);
 	}
+	put_hook_records(hs);
+	while ((rec = cJSON_DetachItemFromArray(records, 0)) != NULL)
+		put(rec);
 	cJSON_Delete(records);
 	cJSON_Delete(ctx);
 	record_reader_release(&r);

@@ -335,6 +335,57 @@ closure(struct loader *ld, int i, char *mark, struct strbuf *sb)
 			closure(ld, ld->t[i].refs[k], mark, sb);
 }
 
+/* Write what the hooks produced. */
+static int
+flush_hooks(struct loader *ld, struct conf_error *err)
+{
+	const struct apply_hooks *h = ld->o->hooks;
+	cJSON *list, *it;
+	int rc = 0;
+
+	if (h == NULL || h->records == NULL || (list = h->records(h->arg)) == NULL)
+		return 0;
+	while ((it = cJSON_DetachItemFromArray(list, 0)) != NULL)
+		if (emit(ld, it, err) < 0)
+			rc = -1;
+	cJSON_Delete(list);
+	return rc;
+}
+
+/* The table load as the hooks see it: a migration of direction sync. */
+static cJSON *
+hook_migration(const struct ltable *t)
+{
+	cJSON *m = record_new("migration"), *tables;
+	char *name = xstrfmt("%s.%s", t->schema, t->name);
+
+	cJSON_AddStringToObject(m, "direction", "sync");
+	cJSON_AddStringToObject(m, "version", name);
+	cJSON_AddStringToObject(m, "name", name);
+	tables = cJSON_AddArrayToObject(m, "tables");
+	cJSON_AddItemToArray(tables, cJSON_CreateString(name));
+	free(name);
+	return m;
+}
+
+static int
+hook_before(struct loader *ld, int i, struct conf_error *err)
+{
+	const struct apply_hooks *h = ld->o->hooks;
+	struct conf_error werr = CONF_ERROR_INIT;
+	cJSON *m;
+	int rc;
+
+	if (h == NULL || h->before == NULL)
+		return 0;
+	m = hook_migration(&ld->t[i]);
+	rc = h->before(h->arg, m, err);
+	cJSON_Delete(m);
+	if (flush_hooks(ld, rc < 0 ? &werr : err) < 0 && rc == 0)
+		return -1;
+	return rc;
+}
+
 static int
 begin_table(struct loader *ld, int i, struct conf_error *err)
 {
@@ -343,6 +394,11 @@ begin_table(struct loader *ld, int i, struct conf_error *err)
 	PGresult *res;
 	int rc;
 
+	if (hook_before(ld, i, err) < 0) {
+		free(mark);
+		strbuf_release(&sb);
+		return -1;
+	}
 	strbuf_addstr(&sb, "TRUNCATE TABLE ");
 	closure(ld, i, mark, &sb);
 	free(mark);
@@ -409,6 +465,24 @@ finish_table(struct loader *ld, long rows, struct conf_error *err)
 	cJSON_AddNumberToObject(rec, "rows", (double)rows);
 	cJSON_AddNumberToObject(rec, "duration_ms", (double)(long)ms);
 	ld->cur = -1;
+	if (!ld->skipping && ld->o->hooks && ld->o->hooks->after) {
+		const struct apply_hooks *h = ld->o->hooks;
+		struct conf_error herr = CONF_ERROR_INIT;
+		cJSON *m = hook_migration(t), *ra = cJSON_AddObjectToObject(rec, "rows_affected");
+		int hrc;
+
+		cJSON_AddItemToObject(ra, record_str(m, "name"), cJSON_CreateNumber((double)rows));
+		hrc = h->after(h->arg, m, rec, &herr);
+		cJSON_Delete(m);
+		/* The table is committed: its result comes first, whatever the hooks say. */
+		if (emit(ld, rec, err) < 0 || flush_hooks(ld, err) < 0)
+			return -1;
+		if (hrc < 0) {
+			*err = herr;
+			return -1;
+		}
+		return 0;
+	}
 	return emit(ld, rec, err);
 }
 
@@ -623,10 +697,32 @@ data_load(PGconn *conn, FILE *in, const char *name, FILE *out,
 	goto out;
 fail:
 	rollback(&ld);
-	if (upstream)
-		record_write(out, upstream);
-	else
-		record_emit(out, record_from_error("conf-apply", err));
+	{
+		cJSON *e = upstream ? upstream : record_from_error("conf-apply", err);
+		const struct apply_hooks *h = o->hooks;
+
+		if (h && h->on_error && !record_bool(e, "on_error_fired", 0)) {
+			struct conf_error what = CONF_ERROR_INIT, ignore = CONF_ERROR_INIT;
+			cJSON *m = ld.cur >= 0 ? hook_migration(&ld.t[ld.cur]) : NULL;
+
+			what = *err;
+			if (upstream) {
+				conf_error_set(&what, err->code, "%s", record_str(e, "message") ?
+				    record_str(e, "message") : err->message);
+				if (record_str(e, "sqlstate"))
+					snprintf(what.sqlstate, sizeof(what.sqlstate), "%s",
+					    record_str(e, "sqlstate"));
+			}
+			h->on_error(h->arg, m, &what, e);
+			cJSON_Delete(m);
+			flush_hooks(&ld, &ignore);
+			cJSON_DeleteItemFromObjectCaseSensitive(e, "on_error_fired");
+			cJSON_AddBoolToObject(e, "on_error_fired", 1);
+		}
+		record_write(out, e);
+		if (!upstream)
+			cJSON_Delete(e);
+	}
 	fflush(out);
 out:
 	cJSON_Delete(rec);

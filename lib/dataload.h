@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <libpq-fe.h>
 
+#include "apply.h"
 #include "error.h"
 
 struct data_load_opts {
@@ -17,6 +18,12 @@ struct data_load_opts {
 	 * with another profile, or none, must not keep tables masked otherwise).
 	 */
 	const char *resume_key;
+	/*
+	 * Hooks, or NULL: each table load is a "migration" of direction sync
+	 * named schema.table (before() before its TRUNCATE, after() once it
+	 * committed, with rows_affected), on_error() when the load fails.
+	 */
+	const struct apply_hooks *hooks;
 };
 
 /*

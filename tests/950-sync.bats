@@ -157,3 +157,38 @@ sync_shop() {
 	assert_success
 	[[ "$output" == *"done: 4 tables loaded, 1 resumed, 4020 rows"* ]]
 }
+
+@test "hooks fire for sync: before_validate once, before_apply and after_apply per table, on_error on failure" {
+	cp -r "$SHOP" "$BATS_TEST_TMPDIR/shop"
+	cd "$BATS_TEST_TMPDIR/shop"
+	for p in before_validate before_apply after_apply on_error; do
+		mkdir -p "db/hooks/$p.d"
+		printf '#!/bin/sh\n{ cat; echo; } >> hooks.log\n' >"db/hooks/$p.d/10-record"
+		chmod +x "db/hooks/$p.d/10-record"
+	done
+	run --separate-stderr sync_shop --format json
+	assert_success
+	[ "$(jq -r '"\(.point) \(.migration_id // "-")"' hooks.log | head -3 | tr '\n' ',')" = \
+		"before_validate -,before_apply public.customers,after_apply public.customers," ]
+	[ "$(grep -c '"point":"after_apply"' hooks.log)" -eq 5 ]
+	jq -e -s 'all(.[]; .migration_type == "sync") and (.[0].source_schema == "prod")' hooks.log
+	jq -e -s 'map(select(.point == "after_apply" and .migration_id == "public.orders"))[0]
+	    | .rows_affected == {"public.orders": 400} and .tables_affected == ["public.orders"]' hooks.log
+	jq -e '(.hooks | length) == 11' <<<"$output"
+	# a veto before the third table: the first two stay loaded, the rest as they were
+	rm hooks.log
+	printf '#!/bin/sh\ncat >/dev/null\n[ "$CONFITURE_MIGRATION_ID" != public.orders ]\n' >db/hooks/before_apply.d/20-veto
+	chmod +x db/hooks/before_apply.d/20-veto
+	q "$SHOP_STAGING_URL" "TRUNCATE order_lines, orders, addresses, customers, products"
+	run --separate-stderr sync_shop --no-progress
+	[ "$status" -eq 5 ]
+	[ "$(q "$SHOP_STAGING_URL" "SELECT count(*) FROM customers")" = 200 ]
+	[ "$(q "$SHOP_STAGING_URL" "SELECT count(*) FROM orders")" = 0 ]
+	jq -e -s 'map(select(.point == "on_error"))[0] | .migration_id == "public.orders"
+	    and (.error.message | contains("20-veto failed"))' hooks.log
+	# --no-hooks runs none
+	rm hooks.log db/hooks/before_apply.d/20-veto
+	run --separate-stderr sync_shop --no-hooks
+	assert_success
+	[ ! -e hooks.log ]
+}

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -27,7 +29,7 @@ usage(FILE *fp, int code)
 	fprintf(fp,
 	    "usage: confiture sync --from env --to env [--tables a,b,... | --tables-like pattern]\n"
 	    "                      [--profile file] [--dry-run] [--format text|json]\n"
-	    "                      [--no-progress] [-C dir]\n"
+	    "                      [--no-progress] [--no-hooks] [-C dir]\n"
 	    "\n"
 	    "Copy the rows of the --from database into the --to database, masked by the\n"
 	    "anonymization profile when one is given: conf-extract --data |\n"
@@ -43,7 +45,11 @@ usage(FILE *fp, int code)
 	    "  --profile file       the anonymization profile (see conf-anonymize(1))\n"
 	    "  --dry-run            print the tables, rows, bytes, the strategy of each masked\n"
 	    "                       column and an estimated time; change nothing\n"
-	    "  --no-progress        no progress on stderr (shown only when it is a terminal)\n");
+	    "  --no-progress        no progress on stderr (shown only when it is a terminal)\n"
+	    "  --no-hooks           run no hooks; otherwise before_validate runs once before\n"
+	    "                       the first row (conf-hook --at-start), before_apply and\n"
+	    "                       after_apply around each table's load, on_error on failure,\n"
+	    "                       with migration_type sync (see conf-hook(1))\n");
 	return code;
 }
 
@@ -86,7 +92,7 @@ endpoint_args(const char *root, const struct endpoint *e, struct strvec *argv)
 
 struct sync_view {
 	int json;
-	cJSON *tables, *results, *errors;
+	cJSON *tables, *results, *errors, *hooks;
 	long loaded, skipped;
 	double rows;
 };
@@ -120,6 +126,14 @@ on_line(void *arg, const char *line)
 			    record_num(rec, "rows", 0), record_num(rec, "duration_ms", 0),
 			    skipped ? "  (loaded by the interrupted run)" : "");
 		cJSON_AddItemToArray(sv->results, rec);
+		return 0;
+	}
+	if (strcmp(kind, "hook_result") == 0) {
+		if (!sv->json)
+			printf("%-8s %s/%s  %s  %.0f ms\n", "hook", record_str(rec, "point"),
+			    record_str(rec, "hook"), record_str(rec, "status"),
+			    record_num(rec, "duration_ms", 0));
+		cJSON_AddItemToArray(sv->hooks, rec);
 		return 0;
 	}
 	if (strcmp(kind, "error") == 0)
@@ -274,6 +288,7 @@ cmd_sync(int argc, char **argv)
 		{ "format", required_argument, NULL, CMD_OPT_FORMAT },
 		{ "from", required_argument, NULL, OPT_FROM },
 		{ "help", no_argument, NULL, 'h' },
+		{ "no-hooks", no_argument, NULL, CMD_OPT_NOHOOKS },
 		{ "no-progress", no_argument, NULL, OPT_NOPROGRESS },
 		{ "profile", required_argument, NULL, OPT_PROFILE },
 		{ "project", required_argument, NULL, 'C' },
@@ -286,8 +301,9 @@ cmd_sync(int argc, char **argv)
 	struct cmd_project cp;
 	struct endpoint from = { NULL, 0, NULL }, to = { NULL, 0, NULL };
 	struct strvec extract = STRVEC_INIT, anon = STRVEC_INIT, apply = STRVEC_INIT;
+	struct strvec hook = STRVEC_INIT;
 	struct strvec sel = STRVEC_INIT;
-	struct pipeline_stage st[3];
+	struct pipeline_stage st[4];
 	struct sync_view sv;
 	struct ytree prof = { NULL, NULL };
 	const char *profile = NULL;
@@ -355,6 +371,7 @@ cmd_sync(int argc, char **argv)
 	sv.tables = cJSON_CreateArray();
 	sv.results = cJSON_CreateArray();
 	sv.errors = cJSON_CreateArray();
+	sv.hooks = cJSON_CreateArray();
 	strvec_push(&extract, "conf-extract");
 	endpoint_args(cp.root, &from, &extract);
 	strvec_push(&extract, "--data");
@@ -368,6 +385,27 @@ cmd_sync(int argc, char **argv)
 		goto done;
 	}
 	st[n++].argv = extract.v;
+	{
+		/* Hooks: one run id for every stage; the source as hooks may show it. */
+		char *src = from.is_url ? db_redact(from.arg) : xstrdup(from.arg);
+		char id[64];
+
+		setenv("CONFITURE_SOURCE", src, 1);
+		free(src);
+		if (getenv("CONFITURE_RUN_ID") == NULL) {
+			snprintf(id, sizeof(id), "%ld-%ld", (long)time(NULL), (long)getpid());
+			setenv("CONFITURE_RUN_ID", id, 1);
+		}
+	}
+	if (!cp.no_hooks) {
+		strvec_push(&hook, "conf-hook");
+		endpoint_args(cp.root, &to, &hook);
+		strvec_push(&hook, "--run-type");
+		strvec_push(&hook, "sync");
+		strvec_push(&hook, "--at-start");
+		strvec_push(&hook, "before_validate");
+		st[n++].argv = hook.v;
+	}
 	if (profile) {
 		strvec_push(&anon, "conf-anonymize");
 		strvec_push(&anon, "--profile");
@@ -381,6 +419,10 @@ cmd_sync(int argc, char **argv)
 	strvec_push(&apply, "conf-apply");
 	endpoint_args(cp.root, &to, &apply);
 	strvec_push(&apply, "--data");
+	strvec_push(&apply, "--run-type");
+	strvec_push(&apply, "sync");
+	if (cp.no_hooks)
+		strvec_push(&apply, "--no-hooks");
 	if (progress)
 		strvec_push(&apply, "--progress");
 	if (profile) {
@@ -399,7 +441,8 @@ cmd_sync(int argc, char **argv)
 		cJSON_AddNumberToObject(doc, "rows", sv.rows);
 		cJSON_AddItemToObject(doc, "results", sv.results);
 		cJSON_AddItemToObject(doc, "errors", sv.errors);
-		sv.results = sv.errors = NULL;
+		cJSON_AddItemToObject(doc, "hooks", sv.hooks);
+		sv.results = sv.errors = sv.hooks = NULL;
 		text = cJSON_PrintUnformatted(doc);
 		printf("%s\n", text);
 		cJSON_free(text);
@@ -418,11 +461,13 @@ done:
 	cJSON_Delete(sv.tables);
 	cJSON_Delete(sv.results);
 	cJSON_Delete(sv.errors);
+	cJSON_Delete(sv.hooks);
 	ytree_release(&prof);
 	free(from.conninfo);
 	free(to.conninfo);
 	strvec_clear(&extract);
 	strvec_clear(&anon);
+	strvec_clear(&hook);
 	strvec_clear(&apply);
 	strvec_clear(&sel);
 	return rc;

@@ -50,7 +50,9 @@ hook_context_new(const struct hook_set *hs, enum hook_point point)
 	cJSON_AddStringToObject(ctx, "run_id", hs->run_id);
 	cJSON_AddNullToObject(ctx, "migration_id");
 	cJSON_AddNullToObject(ctx, "migration_name");
-	cJSON_AddStringToObject(ctx, "source_schema", "db");
+	/* A sync says where its rows come from (confiture sync sets it, redacted). */
+	cJSON_AddStringToObject(ctx, "source_schema", getenv("CONFITURE_SOURCE") &&
+	    hs->run_type && strcmp(hs->run_type, "sync") == 0 ? getenv("CONFITURE_SOURCE") : "db");
 	cJSON_AddStringToObject(ctx, "target_schema", hs->database);
 	cJSON_AddArrayToObject(ctx, "tables_affected");
 	cJSON_AddObjectToObject(ctx, "rows_affected");

@@ -19,6 +19,8 @@ learn_run_type(struct hook_set *hs, const cJSON *migration)
 		hook_set_run_type(hs, "migrate_down");
 	else if (strcmp(dir, "build") == 0)
 		hook_set_run_type(hs, "build");
+	else if (strcmp(dir, "sync") == 0)
+		hook_set_run_type(hs, "sync");
 }
 
 static int
