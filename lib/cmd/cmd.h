@@ -24,6 +24,7 @@ int cmd_build(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_sandbox(int argc, char **argv);
+int cmd_wizard(int argc, char **argv);
 
 /*
  * The options every project command shares, handed on to the filters it
