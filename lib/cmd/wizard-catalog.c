@@ -548,7 +548,7 @@ wz_load_strategies(struct wizard *w)
 				size_t len = strcspn(line, " \t:");
 				char *word = xstrndup(line, len);
 
-				if (strcmp(word, "NAME") != 0 && strcmp(word, "name") != 0)
+				if (strcmp(word, "NAME") != 0 && strcmp(word, "STRATEGY") != 0)
 					add_strategy(w, word);
 				free(word);
 			}

@@ -508,6 +508,12 @@ count_rows(const char *conninfo, struct wizard *w, long long *counts, struct con
 	return 0;
 }
 
+int
+wz_target_counts(struct wizard *w, long long *counts, struct conf_error *err)
+{
+	return count_rows(w->tgt.conninfo, w, counts, err);
+}
+
 /* Rows of the target that break a foreign key of table t (checked by joining), or -1. */
 static long long
 fk_orphans(PGconn *conn, const struct wz_table *t)

@@ -500,7 +500,16 @@ cmd_wizard(int argc, char **argv)
 			memset(&s, 0, sizeof(s));
 			s.title = "step 6/7: execute";
 			s.context = context;
-			strbuf_addf(&msg, "the copy failed (exit %d): %s", rc, w.log.len ? w.log.buf : "");
+			{
+				/* the last lines of the filters' messages say what went wrong */
+				const char *tail = w.log.buf + w.log.len;
+				int lines = 0;
+
+				while (tail > w.log.buf && lines < 7)
+					if (*--tail == '\n')
+						lines++;
+				strbuf_addf(&msg, "the copy failed (exit %d): %s", rc, tail);
+			}
 			strbuf_rtrim(&msg);
 			s.prompt = "The copy failed; tables loaded before the failure stay.";
 			s.message = msg.buf;
@@ -514,17 +523,22 @@ cmd_wizard(int argc, char **argv)
 		}
 	}
 	if (w.interrupted || rc != 0) {
+		long long *now = xcalloc(w.ntables + 1, sizeof(long long));
 		size_t i;
 
 		if (w.interactive)
 			tui_close(&w.tui);
-		fprintf(stderr, "confiture: wizard: %s\n", w.interrupted ? "stopped" : "the copy failed");
+		fprintf(stderr, "confiture: wizard: %s; the target now holds:\n",
+		    w.interrupted ? "stopped" : "the copy failed");
 		if (!w.interrupted && w.log.len && w.interactive)
 			fprintf(stderr, "%s", w.log.buf);
-		for (i = 0; i < w.ntables; i++)
-			if (w.tables[i].selected)
-				fprintf(stderr, "  %-30s %s\n", w.tables[i].qname,
-				    w.loaded && w.loaded[i] >= 0 ? "sent completely" : "not loaded");
+		if (wz_target_counts(&w, now, &err) == 0)
+			for (i = 0; i < w.ntables; i++)
+				if (w.tables[i].selected)
+					fprintf(stderr, "  %-30s %lld rows (%s)\n", w.tables[i].qname, now[i],
+					    w.loaded && w.loaded[i] >= 0 && now[i] > w.tables[i].target_rows
+					    ? "loaded" : "not loaded");
+		free(now);
 		rc = w.interrupted ? CONF_EXIT_FINDINGS : rc;
 		goto out;
 	}
@@ -580,8 +594,12 @@ cmd_wizard(int argc, char **argv)
 			free(context);
 		}
 	}
-	if (w.interactive)
+	if (w.interactive) {
+		/* the summary below is what stays in the terminal */
+		tui_frame_begin(&w.tui);
+		tui_frame_end(&w.tui);
 		tui_close(&w.tui);
+	}
 	printf("%s", verify.buf);
 	if (save_answers(&w, apath, profile, &err) < 0) {
 		rc = report(&err);

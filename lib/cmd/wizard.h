@@ -125,6 +125,8 @@ int wz_write_profile(const struct wizard *w, const char *path, struct conf_error
 char *wz_repeat_command(const struct wizard *w, const char *profile);
 /* Run the sync filters with progress; returns an exit status. */
 int wz_execute(struct wizard *w);
+/* Row counts of the selected tables in the target (-1 where unreadable). */
+int wz_target_counts(struct wizard *w, long long *counts, struct conf_error *err);
 /* Compare source and target; returns 0 when everything checks out, 1 otherwise, or an error code. */
 int wz_verify(struct wizard *w, struct strbuf *report);
 
