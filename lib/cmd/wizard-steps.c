@@ -349,6 +349,7 @@ rule_labels(const struct wizard *w, const struct colref *refs, size_t n, int col
 {
 	char **v = xcalloc(n + 1, sizeof(char *));
 	size_t i, width = 12;
+	int typew;
 
 	for (i = 0; i < n; i++) {
 		const struct wz_table *t = &w->tables[refs[i].t];
@@ -359,6 +360,10 @@ rule_labels(const struct wizard *w, const struct colref *refs, size_t n, int col
 	}
 	if ((int)width > cols / 2)
 		width = (size_t)cols / 2;
+	/* the type goes first when the terminal is narrow; the suggestion matters more */
+	typew = cols - 3 - (int)width - 15 - 23;
+	if (typew > 24)
+		typew = 24;
 	for (i = 0; i < n; i++) {
 		const struct wz_table *t = &w->tables[refs[i].t];
 		const struct wz_column *c = &t->cols[refs[i].c];
@@ -367,8 +372,9 @@ rule_labels(const struct wizard *w, const struct colref *refs, size_t n, int col
 		char *hint = c->suggest && (!c->strategy || strcmp(c->strategy, c->suggest) != 0)
 		    ? xstrfmt("  (suggested: %s)", c->suggest) : xstrdup("");
 
-		if (cols >= 70)
-			v[i] = xstrfmt("%-*s %-20.20s -> %-10s%s", (int)width, col, c->type, what, hint);
+		if (typew >= 8)
+			v[i] = xstrfmt("%-*s %-*.*s -> %-10s%s", (int)width, col, typew, typew, c->type,
+			    what, hint);
 		else
 			v[i] = xstrfmt("%-*s -> %s%s", (int)width, col, what, c->suggest && !c->strategy ? " *" : "");
 		free(col);

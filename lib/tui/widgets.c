@@ -127,7 +127,7 @@ tui_screen_footer(struct tui *t, const struct tui_screen *s)
 	if (s->message)
 		tui_wrap(t, TUI_WARN, s->message);
 	if (s->footer)
-		tui_addf(t, TUI_DIM, "%s", s->footer);
+		tui_wrap(t, TUI_DIM, s->footer);
 }
 
 void
