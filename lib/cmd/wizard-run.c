@@ -152,8 +152,8 @@ wz_repeat_command(const struct wizard *w, const char *profile)
 struct run {
 	struct wizard *w;
 	FILE *apply_in;
-	long *tindex;             /* stream table order -> w->tables index */
-	size_t nstream;
+	size_t *order;            /* w->tables indexes in the stream's (load) order */
+	size_t norder;
 	long current;             /* w->tables index of the table in flight, or -1 */
 	long long *sent;          /* rows per table sent on */
 	int *finished;            /* rows_end seen */
@@ -171,7 +171,7 @@ draw_progress(struct run *r, int final)
 	struct tui_screen s;
 	char *title = xstrfmt("step 6/7: execute"), *context = wz_context(w);
 	double secs = (proc_now_ms() - r->start_ms) / 1000.0, rate;
-	size_t i, width = 8;
+	size_t i, k, width = 8;
 	int barw;
 	char a[32], b[32], c[32];
 	struct strbuf line = STRBUF_INIT;
@@ -190,9 +190,14 @@ draw_progress(struct run *r, int final)
 	barw = t->cols - (int)width - 28;
 	if (barw > 40)
 		barw = 40;
-	for (i = 0; i < w->ntables; i++) {
-		const struct wz_table *tb = &w->tables[i];
+	for (k = 0; k < w->ntables; k++) {
+		const struct wz_table *tb;
 
+		/* tables in the order they load (parents first) once the stream says it */
+		if (r->norder > 0 && k >= r->norder)
+			break;
+		i = r->norder > 0 ? r->order[k] : k;
+		tb = &w->tables[i];
 		if (!tb->selected)
 			continue;
 		strbuf_reset(&line);
@@ -262,7 +267,9 @@ on_record(void *arg, const char *line)
 			long k = wz_table_find(w, q);
 
 			free(q);
-			if (strcmp(kind, "rows_begin") == 0)
+			if (strcmp(kind, "table") == 0 && k >= 0 && r->norder < w->ntables)
+				r->order[r->norder++] = (size_t)k;
+			else if (strcmp(kind, "rows_begin") == 0)
 				r->current = k;
 			else if (strcmp(kind, "rows_end") == 0 && k >= 0) {
 				r->finished[k] = 1;
@@ -386,6 +393,7 @@ wz_execute(struct wizard *w)
 	r.current = -1;
 	r.sent = xcalloc(w->ntables + 1, sizeof(long long));
 	r.finished = xcalloc(w->ntables + 1, sizeof(int));
+	r.order = xcalloc(w->ntables + 1, sizeof(size_t));
 	strbuf_init(&r.errors, 0);
 	for (i = 0; i < w->ntables; i++)
 		if (w->tables[i].selected)
@@ -474,6 +482,7 @@ out:
 	strbuf_release(&r.errors);
 	free(r.sent);
 	free(r.finished);
+	free(r.order);
 	free(tables);
 	return rc;
 }

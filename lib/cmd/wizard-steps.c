@@ -524,8 +524,25 @@ wz_review_text(const struct wizard *w, struct strbuf *sb)
 		}
 		tui_count(rows, sizeof(rows), t->rows);
 		tui_bytes(bytes, sizeof(bytes), t->bytes);
-		strbuf_addf(sb, "%-*s %10s %9s  %s\n", (int)width, t->qname, rows, bytes,
-		    m.len ? m.buf : "-");
+		strbuf_addf(sb, "%-*s %10s %9s%s%s\n", (int)width, t->qname, rows, bytes,
+		    m.len <= 36 ? "  " : "", m.len == 0 ? "-" : m.len <= 36 ? m.buf : "");
+		if (m.len > 36) {
+			/* a long list goes below its table, a few columns a line */
+			const char *p = m.buf;
+
+			while (*p) {
+				size_t left = strlen(p), take = left > 60 ? 60 : left;
+
+				while (take < left && take > 0 && p[take] != ' ')
+					take--;
+				if (take == 0)
+					take = left;
+				strbuf_addf(sb, "    %.*s\n", (int)take, p);
+				p += take;
+				while (*p == ' ')
+					p++;
+			}
+		}
 		if (t->target_rows > 0)
 			present += t->target_rows;
 		if (t->target_rows < 0)
