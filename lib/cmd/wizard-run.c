@@ -325,7 +325,8 @@ start_apply(struct wizard *w, FILE **in, int out_fd, int err_fd, struct conf_err
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
-		const char *argv[] = { p, "--data", "--db", w->tgt.conninfo, NULL };
+		const char *argv[] = { p, "--data", "-C", w->root, "--db", w->tgt.conninfo,
+		    "--run-type", "sync", NULL };
 
 		signal(SIGPIPE, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
@@ -378,8 +379,8 @@ int
 wz_execute(struct wizard *w)
 {
 	struct conf_error err = CONF_ERROR_INIT;
-	struct strvec extract = STRVEC_INIT, anon = STRVEC_INIT;
-	struct pipeline_stage stages[2];
+	struct strvec extract = STRVEC_INIT, hook = STRVEC_INIT, anon = STRVEC_INIT;
+	struct pipeline_stage stages[3];
 	struct run r;
 	char path[4096];
 	int out_fd, log_fd, saved_err = -1, rc, st = 0, nst;
@@ -412,13 +413,16 @@ wz_execute(struct wizard *w)
 	strvec_push(&extract, "--tables");
 	strvec_push(&extract, tables);
 	stages[0].argv = extract.v;
-	nst = 1;
+	/* before_validate hooks fire as in any sync, before the rows flow (--at-start) */
+	strvec_pushv(&hook, (const char *const[]){ "conf-hook", "-C", w->root, "--db", w->tgt.conninfo,
+	    "--run-type", "sync", "--at-start", "--quiet", "before_validate", NULL });
+	stages[1].argv = hook.v;
+	nst = 2;
 	if (wz_masked(w)) {
 		strvec_push(&anon, "conf-anonymize");
 		strvec_push(&anon, "--profile");
 		strvec_push(&anon, w->profile_path);
-		stages[1].argv = anon.v;
-		nst = 2;
+		stages[nst++].argv = anon.v;
 	}
 	old_pipe = signal(SIGPIPE, SIG_IGN);
 	if (w->interactive) {
@@ -478,6 +482,7 @@ out:
 	if (log_fd >= 0)
 		close(log_fd);
 	strvec_clear(&extract);
+	strvec_clear(&hook);
 	strvec_clear(&anon);
 	strbuf_release(&r.errors);
 	free(r.sent);
