@@ -268,3 +268,36 @@ goto_step() {
 	assert_failure 3
 	assert_equal "$(target_state)" "$BEFORE"
 }
+
+@test "wizard: SIGTERM or SIGINT from outside restores the terminal" {
+	for sig in TERM INT; do
+		term_start sh -c 'confiture wizard; echo "status $?"; stty -a'
+		term_wait "step 1/7: source"
+		pid=$(term_pid confiture)
+		kill -$sig "$pid"
+		term_wait "status $((128 + $(kill -l $sig)))"
+		term_wait "icanon"
+		screen=$(term_screen)
+		[[ "$screen" == *" icanon "* || "$screen" == *" icanon"$'\n'* ]]
+		[[ "$screen" != *"-icanon"* ]]
+		[[ "$screen" != *"-echo "* ]]
+		[[ "$screen" != *"-isig"* ]]
+		term_stop
+	done
+}
+
+@test "wizard: suggestions follow column names and types" {
+	q "$SRC" "CREATE TABLE people (id int PRIMARY KEY, contact_email text, mobile_phone text,
+		first_name text, last_name text, hostname text, tax_rate numeric, table_name text,
+		street_address text, last_login_ip inet, date_of_birth date, notes text)" >/dev/null
+	run --separate-stderr confiture wizard --from staging --to local --tables people \
+		--accept-suggestions --dry-run
+	assert_success
+	for pair in contact_email=email mobile_phone=phone first_name=name last_name=name \
+		street_address= last_login_ip= date_of_birth=; do
+		assert_output --partial " $pair"
+	done
+	for col in hostname tax_rate table_name notes id; do
+		refute_output --partial " $col="
+	done
+}

@@ -286,6 +286,18 @@ answers_path(const char *profile)
 	return xstrfmt("%s.answers.yaml", profile);
 }
 
+/* Whether the text from p to end holds word. */
+static int
+line_has(const char *p, const char *end, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (; p + n <= end; p++)
+		if (strncmp(p, word, n) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 report(const struct conf_error *err)
 {
@@ -561,9 +573,8 @@ cmd_wizard(int argc, char **argv)
 		if (w.interactive) {
 			struct tui_screen s;
 			char *context = wz_context(&w);
-			static const char *last = NULL;
+			const char *p, *nl;
 
-			(void)last;
 			memset(&s, 0, sizeof(s));
 			s.title = "step 7/7: verify";
 			s.context = context;
@@ -571,26 +582,20 @@ cmd_wizard(int argc, char **argv)
 			s.draw = NULL;
 			s.message = NULL;
 			s.footer = "enter finish";
-			{
-				struct strbuf body = STRBUF_INIT;
-				const char *p, *nl;
+			tui_screen_header(&w.tui, &s);
+			for (p = verify.buf; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+				/* the verdict line decides the colour of failing rows */
+				int bad = line_has(p, nl, "FAILED") || line_has(p, nl, "LEFT") ||
+				    line_has(p, nl, "BROKEN");
 
-				tui_screen_header(&w.tui, &s);
-				for (p = verify.buf; *p; p = nl + 1) {
-					nl = strchr(p, '\n');
-					if (nl == NULL)
-						break;
-					tui_addf(&w.tui, strstr(p, "FAILED") || strstr(p, "LEFT") ? TUI_BAD :
-					    strncmp(p, "verification passed", 19) == 0 ? TUI_GOOD : TUI_PLAIN,
-					    "%.*s", (int)(nl - p), p);
-				}
-				tui_screen_footer(&w.tui, &s);
-				tui_frame_end(&w.tui);
-				strbuf_release(&body);
-				while ((r = tui_key(&w.tui, -1)) != TUI_KEY_ENTER && r != TUI_KEY_EOF &&
-				    r != TUI_KEY_INTR && r != 'q')
-					;
+				tui_addf(&w.tui, bad ? TUI_BAD : strncmp(p, "verification passed", 19) == 0
+				    ? TUI_GOOD : TUI_PLAIN, "%.*s", (int)(nl - p), p);
 			}
+			tui_screen_footer(&w.tui, &s);
+			tui_frame_end(&w.tui);
+			while ((r = tui_key(&w.tui, -1)) != TUI_KEY_ENTER && r != TUI_KEY_EOF &&
+			    r != TUI_KEY_INTR && r != 'q')
+				;
 			free(context);
 		}
 	}

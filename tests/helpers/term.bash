@@ -60,3 +60,19 @@ term_status() {
 term_stop() {
 	tmux -L "$TERM_SOCKET" kill-server 2>/dev/null || true
 }
+
+# term_pid NAME: the pid of the process called NAME running in the terminal (a descendant of
+# the pane's shell).
+term_pid() {
+	local pids p found
+	pids=$(tmux -L "$TERM_SOCKET" display -p '#{pane_pid}')
+	while [ -n "$pids" ]; do
+		found=$(for p in $pids; do pgrep -P "$p" -x "$1"; done)
+		if [ -n "$found" ]; then
+			echo "$found" | head -n 1
+			return 0
+		fi
+		pids=$(for p in $pids; do pgrep -P "$p"; done)
+	done
+	return 1
+}
