@@ -379,6 +379,30 @@ run_answers(struct wizard *w, struct answers *a)
 	return -1;    /* go on: execute */
 }
 
+/* Steps 1 to 5 from *step on; returns TUI_OK at the end of the review, or how it ended. */
+static int
+run_steps(struct wizard *w, int *step)
+{
+	int r = TUI_OK;
+
+	while (*step < WZ_EXECUTE) {
+		switch (*step) {
+		case WZ_SOURCE: r = wz_step_source(w); break;
+		case WZ_TARGET: r = wz_step_target(w); break;
+		case WZ_TABLES: r = wz_step_tables(w); break;
+		case WZ_RULES: r = wz_step_rules(w); break;
+		case WZ_REVIEW: r = wz_step_review(w); break;
+		}
+		if (r == TUI_OK)
+			(*step)++;
+		else if (r == TUI_BACK)
+			*step = *step > WZ_SOURCE ? *step - 1 : WZ_SOURCE;
+		else
+			break;
+	}
+	return r;
+}
+
 int
 cmd_wizard(int argc, char **argv)
 {
@@ -460,23 +484,7 @@ cmd_wizard(int argc, char **argv)
 		}
 		w.interactive = 1;
 		step = WZ_SOURCE;
-		r = TUI_OK;
-		while (step < WZ_EXECUTE) {
-			switch (step) {
-			case WZ_SOURCE: r = wz_step_source(&w); break;
-			case WZ_TARGET: r = wz_step_target(&w); break;
-			case WZ_TABLES: r = wz_step_tables(&w); break;
-			case WZ_RULES: r = wz_step_rules(&w); break;
-			case WZ_REVIEW: r = wz_step_review(&w); break;
-			}
-			if (r == TUI_OK)
-				step++;
-			else if (r == TUI_BACK)
-				step = step > WZ_SOURCE ? step - 1 : WZ_SOURCE;
-			else
-				break;
-		}
-		if (r != TUI_OK) {
+		if ((r = run_steps(&w, &step)) != TUI_OK) {
 			tui_close(&w.tui);
 			printf("wizard quit at step %d/7: nothing was changed\n", step + 1);
 			rc = CONF_EXIT_FINDINGS;
@@ -513,25 +521,49 @@ cmd_wizard(int argc, char **argv)
 			s.title = "step 6/7: execute";
 			s.context = context;
 			{
-				/* the last lines of the filters' messages say what went wrong */
-				const char *tail = w.log.buf + w.log.len;
-				int lines = 0;
+				/*
+				 * The filters' own messages ("conf-extract: ...", with their
+				 * detail and hint lines) say what went wrong; usage texts do not.
+				 */
+				const char *p, *nl;
+				int keep = 0, shown = 0;
 
-				while (tail > w.log.buf && lines < 7)
-					if (*--tail == '\n')
-						lines++;
-				strbuf_addf(&msg, "the copy failed (exit %d): %s", rc, tail);
+				strbuf_addf(&msg, "the copy failed (exit %d):", rc);
+				for (p = w.log.buf; *p && shown < 8; p = *nl ? nl + 1 : nl) {
+					nl = strchr(p, '\n');
+					if (nl == NULL)
+						nl = p + strlen(p);
+					if (strncmp(p, "conf", 4) == 0)
+						keep = 1;
+					else if (strncmp(p, "detail: ", 8) != 0 && strncmp(p, "hint: ", 6) != 0)
+						keep = 0;
+					if (keep) {
+						strbuf_addf(&msg, "\n%.*s", (int)(nl - p), p);
+						shown++;
+					}
+				}
 			}
 			strbuf_rtrim(&msg);
 			s.prompt = "The copy failed; tables loaded before the failure stay.";
 			s.message = msg.buf;
-			s.footer = "r retry  q quit";
-			r = tui_ask(&w.tui, &s, "rq", 0);
+			s.footer = "r retry  b back to the review  q quit";
+			r = tui_ask(&w.tui, &s, "rbq", 0);
 			free(context);
 			strbuf_release(&msg);
+			strbuf_reset(&w.log);
+			if (r == 'b') {
+				step = WZ_REVIEW;
+				if (run_steps(&w, &step) != TUI_OK || w.dry_run)
+					break;
+				if (wz_write_profile(&w, profile, &err) < 0) {
+					tui_close(&w.tui);
+					rc = report(&err);
+					goto out;
+				}
+				continue;
+			}
 			if (r != 'r')
 				break;
-			strbuf_reset(&w.log);
 		}
 	}
 	if (w.interrupted || rc != 0) {
