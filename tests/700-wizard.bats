@@ -301,3 +301,32 @@ goto_step() {
 		refute_output --partial " $col="
 	done
 }
+
+@test "wizard: a failed copy offers retry, back and quit" {
+	q "$SRC" "CREATE TABLE only_in_source (id int PRIMARY KEY, note text);
+		INSERT INTO only_in_source VALUES (1, 'a')" >/dev/null
+	BEFORE=$(target_state)
+	term_start confiture wizard
+	term_wait "step 1/7: source"
+	term_keys Down Enter
+	term_wait "step 2/7: target"
+	term_keys Enter
+	term_wait "step 3/7: tables"
+	term_keys / o n l y
+	term_wait "(1 of 5 shown)"
+	term_keys Enter Space Enter
+	term_wait "step 4/7: rules"
+	term_keys Enter
+	term_wait "risk: high"
+	term_wait "1 table is missing in the target"
+	term_keys y
+	term_wait "r retry  b back to the review  q quit"
+	term_wait "the copy failed (exit "
+	term_keys r
+	term_wait "r retry  b back to the review  q quit"
+	term_keys b
+	term_wait "step 5/7: review"
+	term_keys q
+	[ "$(term_status)" -ne 0 ]
+	assert_equal "$(target_state)" "$BEFORE"
+}
