@@ -432,13 +432,15 @@ static const struct pii_rule pii_rules[] = {
 	{ { "ip", "ipaddr", "remote_addr", NULL }, { "ip_addr", "ipaddress", NULL }, { "inet", "cidr", NULL },
 	  { "ip", "ipv4", "hash", "null", NULL } },
 	{ { "birth", "birthday", "dob", "birthdate", NULL }, { "birth", NULL }, { NULL },
-	  { "birth_date", "date", "date_shift", "noise", "null" } },
-	{ { "card", "cc", "pan", "iban", "ccnum", NULL }, { "credit_card", "card_number", NULL }, { NULL },
-	  { "card", "credit_card", "hash", "redact", "null" } },
+	  { "date_shift", "generalize", "noise", "null", NULL } },
+	{ { "iban", "bic", NULL }, { "iban", NULL }, { NULL },
+	  { "iban", "hash", "mask", "null", NULL } },
+	{ { "card", "cc", "pan", "ccnum", NULL }, { "credit_card", "card_number", NULL }, { NULL },
+	  { "credit_card", "card", "hash", "mask", "null" } },
 	{ { "ssn", "passport", "nin", "tax", NULL }, { "national_id", "social_security", NULL }, { NULL },
-	  { "hash", "redact", "null", NULL } },
+	  { "hash", "tokenize", "mask", "null", NULL } },
 	{ { "address", "street", "city", "zip", "postcode", "postal", "addr", NULL }, { "address", NULL }, { NULL },
-	  { "address", "hash", "redact", "null", NULL } },
+	  { "address", "mask", "hash", "null", NULL } },
 	{ { "name", "firstname", "lastname", "surname", "fullname", "username", "login", NULL },
 	  { "first_name", "last_name", "full_name", NULL }, { NULL },
 	  { "name", "hash", "redact", "null", NULL } },
@@ -478,11 +480,10 @@ wz_suggest(const struct wizard *w, const char *column, const char *type)
 		if (i == sizeof(pii_rules) / sizeof(pii_rules[0]) - 1 && not_a_person(column))
 			continue;
 		/* a numeric "tax_rate" or "card_count" is no identifier */
-		if (strncmp(type, "numeric", 7) == 0 || strncmp(type, "integer", 7) == 0 ||
-		    strncmp(type, "bigint", 6) == 0 || strncmp(type, "boolean", 7) == 0) {
-			if (i != 4)   /* card numbers are sometimes stored as numbers */
-				continue;
-		}
+		if ((strncmp(type, "numeric", 7) == 0 || strncmp(type, "integer", 7) == 0 ||
+		    strncmp(type, "bigint", 6) == 0 || strncmp(type, "boolean", 7) == 0) &&
+		    strcmp(r->strategies[0], "credit_card") != 0)   /* card numbers may be numbers */
+			continue;
 		for (j = 0; j < 5 && r->strategies[j]; j++) {
 			size_t k;
 
@@ -508,7 +509,8 @@ wz_has_strategy(const struct wizard *w, const char *name)
 static void
 add_strategy(struct wizard *w, const char *name)
 {
-	if (name == NULL || name[0] == '\0' || wz_has_strategy(w, name))
+	/* "keep" is what an unmasked column does already: the picker offers it first */
+	if (name == NULL || name[0] == '\0' || strcmp(name, "keep") == 0 || wz_has_strategy(w, name))
 		return;
 	w->strategies = xrealloc(w->strategies, (w->nstrategies + 2) * sizeof(char *));
 	w->strategies[w->nstrategies++] = xstrdup(name);
