@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,7 +152,8 @@ wz_repeat_command(const struct wizard *w, const char *profile)
 /* Progress of one run, fed by the records that flow from conf-anonymize to conf-apply. */
 struct run {
 	struct wizard *w;
-	FILE *apply_in;
+	int apply_fd;             /* conf-apply's stdin, non-blocking */
+	struct strbuf out;        /* records not yet written to it */
 	size_t *order;            /* w->tables indexes in the stream's (load) order */
 	size_t norder;
 	long current;             /* w->tables index of the table in flight, or -1 */
@@ -245,6 +247,62 @@ progress_line(struct run *r)
 	fprintf(stderr, "\rconfiture: wizard: %s/%s rows", a, b);
 }
 
+/* Ctrl-C or q on the keyboard, or SIGINT/SIGTERM, stop the run. */
+static void
+poll_stop(struct run *r)
+{
+	int k;
+
+	if (r->w->interactive)
+		while ((k = tui_key(&r->w->tui, 0)) != TUI_KEY_NONE)
+			if (k == TUI_KEY_INTR || k == 'q' || k == TUI_KEY_EOF)
+				r->stopped = 1;
+	if (tui_interrupted)
+		r->stopped = 1;
+}
+
+/*
+ * Hand the buffered records to conf-apply.  Its pipe is non-blocking: while it
+ * is full (the target is the slow end), watch the keyboard and keep drawing,
+ * so that Ctrl-C is heard however slow the target is.  Returns 0, or -1 when
+ * stopped or when conf-apply went away.
+ */
+static int
+push(struct run *r)
+{
+	size_t off = 0;
+
+	while (off < r->out.len) {
+		ssize_t n = write(r->apply_fd, r->out.buf + off, r->out.len - off);
+
+		if (n > 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd p[2] = { { r->apply_fd, POLLOUT, 0 }, { STDIN_FILENO, POLLIN, 0 } };
+			long now;
+
+			poll(p, r->w->interactive ? 2 : 1, 100);
+			poll_stop(r);
+			if (r->stopped)
+				return -1;
+			now = proc_now_ms();
+			if (r->w->interactive && now - r->last_draw >= 100) {
+				r->last_draw = now;
+				draw_progress(r, 0);
+			}
+			continue;
+		}
+		r->write_failed = 1;
+		return -1;
+	}
+	strbuf_reset(&r->out);
+	return 0;
+}
+
 static int
 on_record(void *arg, const char *line)
 {
@@ -283,26 +341,18 @@ on_record(void *arg, const char *line)
 		}
 		cJSON_Delete(rec);
 	}
-	if (fputs(line, r->apply_in) == EOF || fputc('\n', r->apply_in) == EOF) {
-		r->write_failed = 1;
+	strbuf_addstr(&r->out, line);
+	strbuf_addch(&r->out, '\n');
+	if (r->out.len >= 65536 && push(r) < 0)
 		return -1;
-	}
 	now = proc_now_ms();
 	if (now - r->last_draw >= 100) {
 		r->last_draw = now;
-		if (w->interactive) {
-			int k;
-
-			while ((k = tui_key(&w->tui, 0)) != TUI_KEY_NONE) {
-				if (k == TUI_KEY_INTR || k == 'q' || k == TUI_KEY_EOF)
-					r->stopped = 1;
-			}
+		poll_stop(r);
+		if (w->interactive)
 			draw_progress(r, 0);
-		} else if (isatty(STDERR_FILENO)) {
+		else if (isatty(STDERR_FILENO))
 			progress_line(r);
-		}
-		if (tui_interrupted)
-			r->stopped = 1;
 		if (r->stopped)
 			return -1;
 	}
@@ -311,7 +361,7 @@ on_record(void *arg, const char *line)
 
 /* conf-apply --data reading from a pipe we write; its stdout and stderr go to files. */
 static pid_t
-start_apply(struct wizard *w, FILE **in, int out_fd, int err_fd, struct conf_error *err)
+start_apply(struct wizard *w, int *in, int out_fd, int err_fd, struct conf_error *err)
 {
 	int fds[2];
 	pid_t pid;
@@ -347,7 +397,9 @@ start_apply(struct wizard *w, FILE **in, int out_fd, int err_fd, struct conf_err
 		close(fds[1]);
 		return conf_error_set(err, CONF_EXIT_USAGE, "could not fork: %s", strerror(errno));
 	}
-	*in = fdopen(fds[1], "w");
+	*in = fds[1];
+	fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK);
+	fcntl(fds[1], F_SETFD, FD_CLOEXEC);
 	return pid;
 }
 
@@ -396,6 +448,7 @@ wz_execute(struct wizard *w)
 	r.finished = xcalloc(w->ntables + 1, sizeof(int));
 	r.order = xcalloc(w->ntables + 1, sizeof(size_t));
 	strbuf_init(&r.errors, 0);
+	strbuf_init(&r.out, 65536 + 4096);
 	for (i = 0; i < w->ntables; i++)
 		if (w->tables[i].selected)
 			r.total_est += w->tables[i].rows;
@@ -431,7 +484,7 @@ wz_execute(struct wizard *w)
 		dup2(log_fd, STDERR_FILENO);
 	}
 	tui_catch_interrupts(1);
-	apply = start_apply(w, &r.apply_in, out_fd, w->interactive ? log_fd : -1, &err);
+	apply = start_apply(w, &r.apply_fd, out_fd, w->interactive ? log_fd : -1, &err);
 	if (apply < 0) {
 		rc = err.code;
 		strbuf_addf(&r.errors, "%s\n", err.message);
@@ -444,8 +497,13 @@ wz_execute(struct wizard *w)
 			strbuf_addf(&r.errors, "%s\n", err.message);
 			rc = err.code;
 		}
-		/* Closing without the end record tells conf-apply to keep nothing in flight. */
-		fclose(r.apply_in);
+		/*
+		 * What is still buffered goes on unless the run stopped; closing
+		 * without the end record tells conf-apply to keep nothing in flight.
+		 */
+		if (!r.stopped && !r.write_failed)
+			push(&r);
+		close(r.apply_fd);
 		while (waitpid(apply, &st, 0) < 0 && errno == EINTR)
 			;
 		st = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -485,6 +543,7 @@ out:
 	strvec_clear(&hook);
 	strvec_clear(&anon);
 	strbuf_release(&r.errors);
+	strbuf_release(&r.out);
 	free(r.sent);
 	free(r.finished);
 	free(r.order);
