@@ -8,7 +8,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 bench_sandbox_start
 N=${BENCH_ROWS:-200000}
-export CONFITURE_ANON_KEY=bench-key
+export CONFITURE_ANON_KEY=bench-key-0123456789abcdef
 
 schema="CREATE TABLE customers (id bigint PRIMARY KEY, email text NOT NULL, score int, note text)"
 src=$(newdb w_src)

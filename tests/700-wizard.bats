@@ -237,7 +237,7 @@ goto_step() {
 		--accept-suggestions --dry-run
 	assert_success
 	assert_output --partial "public.users         200   88.0 kB
-    email=email full_name=name phone=phone birth_date=noise"
+    email=email full_name=name phone=phone birth_date=date_shift"
 	assert_output --partial "dry run: nothing copied"
 	assert_equal "$(target_state)" "$BEFORE"
 }

@@ -526,7 +526,7 @@ wz_load_strategies(struct wizard *w)
 	struct proc_spec spec;
 	struct proc_result res;
 	struct conf_error err = CONF_ERROR_INIT;
-	char *line, *save = NULL;
+	char *line, *save = NULL, last[128] = "";
 	const char **c;
 
 	memset(&spec, 0, sizeof(spec));
@@ -536,11 +536,22 @@ wz_load_strategies(struct wizard *w)
 	spec.errout = &errout;
 	spec.timeout_ms = 10000;
 	if (proc_run(&spec, &res, &err) == 0 && res.status == 0) {
+		/*
+		 * One strategy a line ("name  origin  description"), its parameters
+		 * on indented lines below; JSON lines are read too.  A strategy with a
+		 * required parameter cannot be chosen with one key: it is left out.
+		 */
 		for (line = strtok_r(out.buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 			cJSON *rec;
 
-			while (*line == ' ' || *line == '\t')
-				line++;
+			if (*line == ' ' || *line == '\t') {
+				if (strstr(line, "(required)") && w->nstrategies > 0 &&
+				    strcmp(w->strategies[w->nstrategies - 1], last) == 0) {
+					free(w->strategies[--w->nstrategies]);
+					w->strategies[w->nstrategies] = NULL;
+				}
+				continue;
+			}
 			if (*line == '{') {
 				rec = cJSON_Parse(line);
 				if (rec && cJSON_IsString(cJSON_GetObjectItem(rec, "name")))
@@ -548,11 +559,10 @@ wz_load_strategies(struct wizard *w)
 				cJSON_Delete(rec);
 			} else if (*line && *line != '#') {
 				size_t len = strcspn(line, " \t:");
-				char *word = xstrndup(line, len);
 
-				if (strcmp(word, "NAME") != 0 && strcmp(word, "STRATEGY") != 0)
-					add_strategy(w, word);
-				free(word);
+				snprintf(last, sizeof(last), "%.*s", (int)len, line);
+				if (strcmp(last, "NAME") != 0 && strcmp(last, "STRATEGY") != 0)
+					add_strategy(w, last);
 			}
 		}
 	}
