@@ -6,6 +6,7 @@
 
 #include "apply.h"
 #include "cli.h"
+#include "dataload.h"
 #include "db.h"
 #include "die.h"
 #include "hook/hook.h"
@@ -20,6 +21,8 @@ usage(FILE *fp, int code)
 	    "                  [--lock-wait seconds] [--lock-timeout time]\n"
 	    "                  [--statement-timeout time] [--baseline] [--allow-drift]\n"
 	    "                  [--run-type type] [--no-hooks] [file]\n"
+	    "       conf-apply --data [--checkpoint-table name] [--no-resume] [--progress]\n"
+	    "                  [-C dir] [-e env] [--db url] [file]\n"
 	    "\n"
 	    "Apply the migration stream read from file (standard input when none or \"-\")\n"
 	    "to the database, and write one result record per migration.  Each migration\n"
@@ -34,6 +37,13 @@ usage(FILE *fp, int code)
 	    "run around each migration (see conf-hook(1)).\n"
 	    "\n"
 	    "  --baseline              record up migrations as applied without running them\n"
+	    "  --data                  load a data stream (conf-extract --data) instead: each\n"
+	    "                          table truncated (never CASCADE) and filled with COPY in\n"
+	    "                          its own transaction, parents first, with a checkpoint\n"
+	    "  --checkpoint-table t    with --data: where checkpoints live (default confiture_sync)\n"
+	    "  --no-resume             with --data: ignore checkpoints of an unfinished load\n"
+	    "  --progress              with --data: rows and rows/s per table on stderr, when\n"
+	    "                          it is a terminal\n"
 	    "  --allow-drift           accept applied migrations whose checksum changed\n"
 	    "  --run-type type         build, migrate_up, migrate_down or sync, for hooks\n"
 	    "                          (default: from the first migration's direction)\n"
@@ -57,15 +67,19 @@ int
 main(int argc, char **argv)
 {
 	enum { OPT_DB = 256, OPT_TABLE, OPT_WAIT, OPT_LOCKTO, OPT_STMTTO, OPT_BASELINE, OPT_DRIFT,
-	    OPT_RUNTYPE, OPT_NOHOOKS };
+	    OPT_RUNTYPE, OPT_NOHOOKS, OPT_DATA, OPT_CHECKPOINT, OPT_NORESUME, OPT_PROGRESS };
 	static const struct option longopts[] = {
 		{ "allow-drift", no_argument, NULL, OPT_DRIFT },
 		{ "baseline", no_argument, NULL, OPT_BASELINE },
+		{ "checkpoint-table", required_argument, NULL, OPT_CHECKPOINT },
+		{ "data", no_argument, NULL, OPT_DATA },
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "env", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "lock-timeout", required_argument, NULL, OPT_LOCKTO },
 		{ "lock-wait", required_argument, NULL, OPT_WAIT },
+		{ "no-resume", no_argument, NULL, OPT_NORESUME },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		{ "no-hooks", no_argument, NULL, OPT_NOHOOKS },
 		{ "project", required_argument, NULL, 'C' },
 		{ "run-type", required_argument, NULL, OPT_RUNTYPE },
@@ -77,6 +91,7 @@ main(int argc, char **argv)
 	struct conf_error err = CONF_ERROR_INIT;
 	struct apply_opts o;
 	struct apply_summary sum;
+	struct data_load_opts dl;
 	struct project p;
 	const char *root = NULL, *env = NULL, *db = NULL, *table = NULL, *name;
 	const char *lock_timeout = NULL, *stmt_timeout = NULL, *run_type = NULL;
@@ -87,11 +102,12 @@ main(int argc, char **argv)
 	PGconn *conn;
 	FILE *in;
 	char *end;
-	int c, rc;
+	int c, rc, data = 0;
 
 	die_init(argv[0]);
 	die_on_sigpipe();
 	memset(&o, 0, sizeof(o));
+	memset(&dl, 0, sizeof(dl));
 	while ((c = getopt_long(argc, argv, "C:e:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'C': root = optarg; break;
@@ -104,6 +120,10 @@ main(int argc, char **argv)
 		case OPT_STMTTO: stmt_timeout = optarg; break;
 		case OPT_BASELINE: o.baseline = 1; break;
 		case OPT_DRIFT: o.allow_drift = 1; break;
+		case OPT_DATA: data = 1; break;
+		case OPT_CHECKPOINT: dl.checkpoint_table = optarg; break;
+		case OPT_NORESUME: dl.no_resume = 1; break;
+		case OPT_PROGRESS: dl.progress = 1; break;
 		case OPT_RUNTYPE: run_type = optarg; break;
 		case OPT_NOHOOKS: use_hooks = 0; break;
 		case OPT_WAIT:
@@ -147,7 +167,10 @@ main(int argc, char **argv)
 		record_emit(stdout, e);
 		die_error(&err);
 	}
-	rc = apply_stream(conn, in, name, stdout, &o, &sum, &err);
+	if (data)
+		rc = data_load(conn, in, name, stdout, &dl, &err);
+	else
+		rc = apply_stream(conn, in, name, stdout, &o, &sum, &err);
 	PQfinish(conn);
 	if (use_hooks)
 		hook_set_release(&hooks);

@@ -525,7 +525,8 @@ uuid_apply(struct anon_rule *r, const struct anon_row *row, const char *in, size
 	for (i = 0; i < 16; i++) {
 		if (i == 4 || i == 6 || i == 8 || i == 10)
 			strbuf_addch(out, '-');
-		strbuf_addf(out, "%02x", b[i]);
+		strbuf_addch(out, "0123456789abcdef"[b[i] >> 4]);
+		strbuf_addch(out, "0123456789abcdef"[b[i] & 15]);
 	}
 	return ANON_VALUE;
 }

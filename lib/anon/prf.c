@@ -204,8 +204,12 @@ anon_perm_digits(const struct anon_dkey *dk, const void *shape, size_t shapelen,
 		memcpy(buf + shapelen, digits + s0, s1 - s0);
 		buf[shapelen + (s1 - s0)] = (unsigned char)r;
 		h = anon_prf64(dk, 0x746f6b656e000000ULL | (uint64_t)r, buf, shapelen + (s1 - s0) + 1);
-		for (i = t0; i < t1; i++)
-			digits[i] = (unsigned char)((digits[i] + splitmix(h + i) % radix[i]) % radix[i]);
+		for (i = t0; i < t1; i++) {
+			/* multiply-shift instead of %: this loop is the cost of tokenize */
+			unsigned v = digits[i] + (unsigned)(((splitmix(h + i) & 0xffffffffULL) * radix[i]) >> 32);
+
+			digits[i] = (unsigned char)(v >= radix[i] ? v - radix[i] : v);
+		}
 	}
 	if (buf != stack)
 		free(buf);

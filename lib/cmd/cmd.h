@@ -25,6 +25,7 @@ int cmd_init(int argc, char **argv);
 int cmd_hooks(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_sandbox(int argc, char **argv);
+int cmd_sync(int argc, char **argv);
 int cmd_wizard(int argc, char **argv);
 
 /*
