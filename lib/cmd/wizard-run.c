@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "cmd/wizard.h"
+#include "dataextract.h"
 #include "db.h"
 #include "pipeline.h"
 #include "proc.h"
@@ -153,6 +154,11 @@ wz_repeat_command(const struct wizard *w, const char *profile)
 struct run {
 	struct wizard *w;
 	int apply_fd;             /* conf-apply's stdin, non-blocking */
+	int result_fd;            /* conf-apply's stdout, non-blocking */
+	struct strbuf results;    /* what it wrote, not yet split in lines */
+	int *loaded;              /* conf-apply reported the table loaded (committed) */
+	PGconn *tgt;              /* to read conf-apply's checkpoints while it runs */
+	long last_check;
 	struct strbuf out;        /* records not yet written to it */
 	size_t *order;            /* w->tables indexes in the stream's (load) order */
 	size_t norder;
@@ -210,9 +216,9 @@ draw_progress(struct run *r, int final)
 		}
 		tui_count(a, sizeof(a), r->sent[i]);
 		tui_count(b, sizeof(b), tb->rows);
-		strbuf_addf(&line, "%s/%s%s", a, b,
-		    r->finished[i] ? " done" : (long)i == r->current ? " ..." : "");
-		tui_addf(t, r->finished[i] ? TUI_GOOD : TUI_PLAIN, "%s", line.buf);
+		strbuf_addf(&line, "%s/%s%s", a, b, r->loaded[i] ? " loaded" :
+		    r->finished[i] ? " sent" : (long)i == r->current ? " ..." : "");
+		tui_addf(t, r->loaded[i] ? TUI_GOOD : TUI_PLAIN, "%s", line.buf);
 	}
 	rate = secs > 0.05 ? (double)r->total_sent / secs : 0;
 	strbuf_reset(&line);
@@ -247,12 +253,73 @@ progress_line(struct run *r)
 	fprintf(stderr, "\rconfiture: wizard: %s/%s rows", a, b);
 }
 
+/* Read conf-apply's result records so far: a table is loaded once it says so. */
+static void
+read_results(struct run *r)
+{
+	char buf[4096];
+	ssize_t n;
+	char *nl;
+
+	while (r->result_fd >= 0 && (n = read(r->result_fd, buf, sizeof(buf))) > 0)
+		strbuf_add(&r->results, buf, (size_t)n);
+	while ((nl = strchr(r->results.buf, '\n')) != NULL) {
+		cJSON *rec;
+		size_t len = (size_t)(nl - r->results.buf) + 1;
+
+		*nl = '\0';
+		rec = cJSON_Parse(r->results.buf);
+		if (rec && strcmp(record_kind(rec), "result") == 0 && record_str(rec, "status") &&
+		    strcmp(record_str(rec, "status"), "loaded") == 0) {
+			char *q = xstrfmt("%s.%s", record_str(rec, "schema") ? record_str(rec, "schema") : "public",
+			    record_str(rec, "name") ? record_str(rec, "name") : "");
+			long k = wz_table_find(r->w, q);
+
+			if (k >= 0)
+				r->loaded[k] = 1;
+			free(q);
+		}
+		cJSON_Delete(rec);
+		memmove(r->results.buf, r->results.buf + len, r->results.len - len + 1);
+		r->results.len -= len;
+	}
+}
+
+/*
+ * conf-apply --data commits each table with a checkpoint row; reading them
+ * tells which tables are loaded while it runs (its result records come at the
+ * end).  Twice a second at most; a failure only means "not yet".
+ */
+static void
+read_checkpoints(struct run *r)
+{
+	struct conf_error err = CONF_ERROR_INIT;
+	PGresult *res;
+	long now = proc_now_ms();
+	int row;
+
+	if (r->tgt == NULL || now - r->last_check < 500)
+		return;
+	r->last_check = now;
+	res = db_query(r->tgt, "SELECT schema_name || '.' || table_name FROM " DATA_DEFAULT_CHECKPOINT_TABLE,
+	    0, NULL, &err);
+	for (row = 0; res && row < PQntuples(res); row++) {
+		long k = wz_table_find(r->w, PQgetvalue(res, row, 0));
+
+		if (k >= 0)
+			r->loaded[k] = 1;
+	}
+	PQclear(res);
+}
+
 /* Ctrl-C or q on the keyboard, or SIGINT/SIGTERM, stop the run. */
 static void
 poll_stop(struct run *r)
 {
 	int k;
 
+	read_results(r);
+	read_checkpoints(r);
 	if (r->w->interactive)
 		while ((k = tui_key(&r->w->tui, 0)) != TUI_KEY_NONE)
 			if (k == TUI_KEY_INTR || k == 'q' || k == TUI_KEY_EOF)
@@ -361,14 +428,14 @@ on_record(void *arg, const char *line)
 
 /* conf-apply --data reading from a pipe we write; its stdout and stderr go to files. */
 static pid_t
-start_apply(struct wizard *w, int *in, int out_fd, int err_fd, struct conf_error *err)
+start_apply(struct wizard *w, int *in, int *out, int err_fd, struct conf_error *err)
 {
-	int fds[2];
+	int fds[2], res[2];
 	pid_t pid;
 	const char *prog = pipeline_program("conf-apply");
 	char *p = xstrdup(prog);
 
-	if (pipe(fds) < 0) {
+	if (pipe(fds) < 0 || pipe(res) < 0) {
 		free(p);
 		return conf_error_set(err, CONF_EXIT_USAGE, "could not create a pipe: %s", strerror(errno));
 	}
@@ -382,7 +449,9 @@ start_apply(struct wizard *w, int *in, int out_fd, int err_fd, struct conf_error
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		dup2(fds[0], 0);
-		dup2(out_fd, 1);
+		dup2(res[1], 1);
+		close(res[0]);
+		close(res[1]);
 		if (err_fd >= 0)
 			dup2(err_fd, 2);
 		close(fds[0]);
@@ -393,11 +462,16 @@ start_apply(struct wizard *w, int *in, int out_fd, int err_fd, struct conf_error
 	}
 	free(p);
 	close(fds[0]);
+	close(res[1]);
 	if (pid < 0) {
 		close(fds[1]);
+		close(res[0]);
 		return conf_error_set(err, CONF_EXIT_USAGE, "could not fork: %s", strerror(errno));
 	}
 	*in = fds[1];
+	*out = res[0];
+	fcntl(res[0], F_SETFL, fcntl(res[0], F_GETFL) | O_NONBLOCK);
+	fcntl(res[0], F_SETFD, FD_CLOEXEC);
 	fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK);
 	fcntl(fds[1], F_SETFD, FD_CLOEXEC);
 	return pid;
@@ -435,7 +509,7 @@ wz_execute(struct wizard *w)
 	struct pipeline_stage stages[3];
 	struct run r;
 	char path[4096];
-	int out_fd, log_fd, saved_err = -1, rc, st = 0, nst;
+	int log_fd, saved_err = -1, rc, st = 0, nst;
 	char *tables = table_list(w);
 	pid_t apply;
 	size_t i;
@@ -449,12 +523,16 @@ wz_execute(struct wizard *w)
 	r.order = xcalloc(w->ntables + 1, sizeof(size_t));
 	strbuf_init(&r.errors, 0);
 	strbuf_init(&r.out, 65536 + 4096);
+	strbuf_init(&r.results, 0);
+	r.result_fd = -1;
+	r.loaded = xcalloc(w->ntables + 1, sizeof(int));
+	r.tgt = db_connect(w->tgt.conninfo, "confiture wizard", &err);
+	conf_error_clear(&err);
 	for (i = 0; i < w->ntables; i++)
 		if (w->tables[i].selected)
 			r.total_est += w->tables[i].rows;
-	out_fd = tmpfile_fd(path, sizeof(path), "apply");
 	log_fd = tmpfile_fd(path, sizeof(path), "log");
-	if (out_fd < 0 || log_fd < 0) {
+	if (log_fd < 0) {
 		fprintf(stderr, "confiture: could not create a temporary file: %s\n", strerror(errno));
 		rc = CONF_EXIT_USAGE;
 		goto out;
@@ -484,7 +562,7 @@ wz_execute(struct wizard *w)
 		dup2(log_fd, STDERR_FILENO);
 	}
 	tui_catch_interrupts(1);
-	apply = start_apply(w, &r.apply_fd, out_fd, w->interactive ? log_fd : -1, &err);
+	apply = start_apply(w, &r.apply_fd, &r.result_fd, w->interactive ? log_fd : -1, &err);
 	if (apply < 0) {
 		rc = err.code;
 		strbuf_addf(&r.errors, "%s\n", err.message);
@@ -503,10 +581,36 @@ wz_execute(struct wizard *w)
 		 */
 		if (!r.stopped && !r.write_failed)
 			push(&r);
+		/*
+		 * Stopped: conf-apply may hold the rest of the stream in its pipe
+		 * already, so it is told to stop too; the table it is loading rolls
+		 * back with its transaction, the ones it committed stay.
+		 */
+		if (r.stopped)
+			kill(apply, SIGTERM);
 		close(r.apply_fd);
-		while (waitpid(apply, &st, 0) < 0 && errno == EINTR)
-			;
+		/* conf-apply may still be loading what it holds: keep drawing and listening */
+		for (;;) {
+			pid_t done = waitpid(apply, &st, WNOHANG);
+			struct pollfd p = { STDIN_FILENO, POLLIN, 0 };
+
+			if (done == apply || (done < 0 && errno != EINTR))
+				break;
+			poll(&p, w->interactive ? 1 : 0, 100);
+			if (!r.stopped) {
+				poll_stop(&r);
+				if (r.stopped)
+					kill(apply, SIGTERM);
+			}
+			if (w->interactive && proc_now_ms() - r.last_draw >= 100) {
+				r.last_draw = proc_now_ms();
+				draw_progress(&r, 0);
+			}
+		}
 		st = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		fcntl(r.result_fd, F_SETFL, fcntl(r.result_fd, F_GETFL) & ~O_NONBLOCK);
+		read_results(&r);
+		close(r.result_fd);
 		if (r.stopped)
 			rc = CONF_EXIT_FINDINGS;
 		else if (st != 0)
@@ -530,13 +634,11 @@ wz_execute(struct wizard *w)
 	free(w->loaded);
 	w->loaded = xcalloc(w->ntables + 1, sizeof(long long));
 	for (i = 0; i < w->ntables; i++)
-		w->loaded[i] = r.finished[i] ? r.sent[i] : -1;
+		w->loaded[i] = r.loaded[i] ? r.sent[i] : -1;
 	if (w->interactive)
 		draw_progress(&r, 1);
 out:
 	w->exec_status = rc;
-	if (out_fd >= 0)
-		close(out_fd);
 	if (log_fd >= 0)
 		close(log_fd);
 	strvec_clear(&extract);
@@ -544,6 +646,9 @@ out:
 	strvec_clear(&anon);
 	strbuf_release(&r.errors);
 	strbuf_release(&r.out);
+	strbuf_release(&r.results);
+	free(r.loaded);
+	PQfinish(r.tgt);
 	free(r.sent);
 	free(r.finished);
 	free(r.order);

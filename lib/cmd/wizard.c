@@ -580,8 +580,7 @@ cmd_wizard(int argc, char **argv)
 			for (i = 0; i < w.ntables; i++)
 				if (w.tables[i].selected)
 					fprintf(stderr, "  %-30s %lld rows (%s)\n", w.tables[i].qname, now[i],
-					    w.loaded && w.loaded[i] >= 0 && now[i] > w.tables[i].target_rows
-					    ? "loaded" : "not loaded");
+					    w.loaded && w.loaded[i] >= 0 ? "loaded" : "not loaded");
 		free(now);
 		rc = w.interrupted ? CONF_EXIT_FINDINGS : rc;
 		goto out;
