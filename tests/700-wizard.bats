@@ -62,7 +62,7 @@ goto_step() {
 	term_wait "step 2/7: target"
 	[ "$1" -le 2 ] && return
 	term_keys Enter
-	term_wait "step 3/7: tables"
+	term_wait "Which tables?"
 	[ "$1" -le 3 ] && return
 	term_keys Down Space Enter
 	term_wait "y add them (foreign-key closure)"
@@ -122,7 +122,7 @@ goto_step() {
 	term_wait "step 4/7: rules"
 	term_screen | grep -q "users.email .*-> email"
 	term_keys Left
-	term_wait "step 3/7: tables"
+	term_wait "Which tables?"
 	term_wait "[x] public.orders"
 	term_wait "[x] public.users"
 	term_keys b
@@ -171,7 +171,7 @@ goto_step() {
 	term_keys C-u
 	term_type "$TGT"
 	term_keys Enter
-	term_wait "step 3/7: tables"
+	term_wait "Which tables?"
 	term_keys b
 	term_wait "step 2/7: target"
 	term_keys q
@@ -190,7 +190,7 @@ goto_step() {
 	term_keys n
 	term_wait "Copy data INTO which database?"
 	term_keys Up Up Enter
-	term_wait "step 3/7: tables"
+	term_wait "Which tables?"
 	term_screen | grep -q "^target: local"
 	term_keys q
 	assert_equal "$(term_status)" 1
@@ -202,7 +202,7 @@ goto_step() {
 	term_keys Down Enter
 	term_wait "step 2/7: target"
 	term_keys Enter
-	term_wait "step 3/7: tables"
+	term_wait "Which tables?"
 	term_wait "public.orders (1,000)"
 	width=$(term_screen | awk '{ if (length($0) > m) m = length($0) } END { print m }')
 	[ "$width" -le 40 ]
@@ -223,7 +223,7 @@ goto_step() {
 	term_keys Down Enter
 	term_wait "step 2/7: target"
 	term_keys Enter
-	term_wait "step 3/7: tables"
+	term_wait "Which tables?"
 	term_keys End Space Enter
 	term_wait "step 4/7: rules"
 	term_keys A Enter
@@ -311,7 +311,7 @@ goto_step() {
 	term_keys Down Enter
 	term_wait "step 2/7: target"
 	term_keys Enter
-	term_wait "step 3/7: tables"
+	term_wait "Which tables?"
 	term_keys / o n l y
 	term_wait "(1 of 5 shown)"
 	term_keys Enter Space Enter

@@ -59,7 +59,7 @@ interactive_run() {
 	term_keys Down Enter
 	term_wait "step 2/7: target"
 	term_keys Enter
-	term_wait "step 3/7: tables"
+	term_wait "Which tables?"
 	term_keys Space Enter
 	term_wait "y add them (foreign-key closure)"
 	term_keys y
@@ -140,7 +140,7 @@ interactive_run() {
 	term_keys Down Enter
 	term_wait "step 2/7: target"
 	term_keys Enter
-	term_wait "step 3/7: tables"
+	term_wait "Which tables?"
 	# events, orders and users: conf-apply refuses to truncate users under an unloaded orders
 	term_keys Space Down Space End Space Enter
 	term_wait "step 4/7: rules"

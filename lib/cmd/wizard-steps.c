@@ -563,6 +563,13 @@ wz_review_text(const struct wizard *w, struct strbuf *sb)
 		tui_count(rows, sizeof(rows), present);
 		strbuf_addf(sb, "  - the target already holds %s rows in these tables\n", rows);
 	}
+	if (w->blockers.len) {
+		const char *p, *nl;
+
+		strbuf_addstr(sb, "  - conf-apply will refuse (it never truncates with CASCADE); copy these too:\n");
+		for (p = w->blockers.buf; (nl = strchr(p, '\n')) != NULL; p = nl + 1)
+			strbuf_addf(sb, "      %.*s\n", (int)(nl - p), p);
+	}
 	if (exposed)
 		strbuf_addf(sb, "  - %lld column%s that look personal %s copied as is\n", exposed,
 		    exposed == 1 ? "" : "s", exposed == 1 ? "is" : "are");

@@ -51,6 +51,7 @@ wizard_release(struct wizard *w)
 	free(w->profile_path);
 	free(w->loaded);
 	strbuf_release(&w->log);
+	strbuf_release(&w->blockers);
 }
 
 /* Answers given by flags or a file; NULL / -1 when not given. */
@@ -436,6 +437,7 @@ cmd_wizard(int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	a.closure = a.accept = a.confirm = a.allow_production = -1;
 	strbuf_init(&w.log, 0);
+	strbuf_init(&w.blockers, 0);
 	w.root = ".";
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "C:h", longopts, NULL)) != -1) {

@@ -66,6 +66,7 @@ struct wizard {
 	char *profile_path;       /* temporary profile used by the run */
 	int risk;                 /* 0 low, 1 medium, 2 high */
 	long long est_rows, est_bytes;
+	struct strbuf blockers;   /* review: target tables that make conf-apply refuse, one a line */
 	double est_seconds;
 	/* after execute */
 	long long *loaded;        /* rows per table seen through rows_end */
