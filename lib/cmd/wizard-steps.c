@@ -361,7 +361,7 @@ rule_labels(const struct wizard *w, const struct colref *refs, size_t n, int col
 	if ((int)width > cols / 2)
 		width = (size_t)cols / 2;
 	/* the type goes first when the terminal is narrow; the suggestion matters more */
-	typew = cols - 3 - (int)width - 15 - 23;
+	typew = cols - 3 - (int)width - 15 - 28;
 	if (typew > 24)
 		typew = 24;
 	for (i = 0; i < n; i++) {
@@ -561,7 +561,7 @@ wz_review_text(const struct wizard *w, struct strbuf *sb)
 		    missing == 1 ? " is" : "s are");
 	if (present) {
 		tui_count(rows, sizeof(rows), present);
-		strbuf_addf(sb, "  - the target already holds %s rows in these tables\n", rows);
+		strbuf_addf(sb, "  - the target already holds %s rows in these tables: they are replaced\n", rows);
 	}
 	if (w->blockers.len) {
 		const char *p, *nl;
