@@ -26,6 +26,7 @@ int cmd_hooks(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_sandbox(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
+int cmd_wizard(int argc, char **argv);
 
 /*
  * The options every project command shares, handed on to the filters it

@@ -11,6 +11,7 @@ const struct cmd cmd_table[] = {
 	{ "migrate", cmd_migrate, "apply, roll back, list or baseline migrations" },
 	{ "sandbox", cmd_sandbox, "start, stop or locate a throwaway local PostgreSQL cluster" },
 	{ "sync", cmd_sync, "copy one environment's data into another, masked by a profile" },
+	{ "wizard", cmd_wizard, "copy an anonymized subset of a database, step by step" },
 	{ NULL, NULL, NULL }
 };
 
