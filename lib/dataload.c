@@ -62,13 +62,15 @@ progress(struct loader *ld, int last)
 {
 	const struct ltable *t = &ld->t[ld->cur];
 	double s = elapsed(&ld->started);
+	char qual[256];
 
 	if (!ld->tty)
 		return;
 	if (!last && elapsed(&ld->shown) < 0.5)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &ld->shown);
-	fprintf(stderr, "\r%-40.40s %12ld rows %10.0f rows/s%s", t->qual, ld->rows,
+	snprintf(qual, sizeof(qual), "%s.%s", t->schema, t->name);
+	fprintf(stderr, "\r%-40.40s %12ld rows %10.0f rows/s%s", qual, ld->rows,
 	    s > 0 ? (double)ld->rows / s : 0.0, last ? "\n" : "");
 	fflush(stderr);
 }

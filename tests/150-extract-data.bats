@@ -6,6 +6,7 @@ load helpers/data
 
 setup_file() {
 	sandbox_start
+	data_templates
 }
 
 teardown_file() {
@@ -18,9 +19,7 @@ jt() {
 }
 
 setup() {
-	SRC=$(new_db src)
-	types_schema "$SRC"
-	types_rows "$SRC"
+	SRC=$(copy_db src tpl_types)
 	OUT="$BATS_TEST_TMPDIR/out.ndjson"
 }
 
