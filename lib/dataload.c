@@ -374,6 +374,7 @@ finish_table(struct loader *ld, long rows, struct conf_error *err)
 	struct ltable *t = &ld->t[ld->cur];
 	const char *params[4];
 	char nrows[32], *sql;
+	PGresult *res;
 	cJSON *rec;
 	double ms = elapsed(&ld->started) * 1000.0;
 
@@ -392,11 +393,11 @@ finish_table(struct loader *ld, long rows, struct conf_error *err)
 		sql = xstrfmt("INSERT INTO %s (plan, schema_name, table_name, rows) VALUES ($1, $2, $3, $4) "
 		    "ON CONFLICT (schema_name, table_name) DO UPDATE SET plan = $1, rows = $4, "
 		    "loaded_at = now()", ld->cp_qual);
-		rec = (cJSON *)db_query(ld->conn, sql, 4, params, err);
+		res = db_query(ld->conn, sql, 4, params, err);
 		free(sql);
-		if (rec == NULL)
+		if (res == NULL)
 			return -1;
-		PQclear((PGresult *)rec);
+		PQclear(res);
 		if (db_exec(ld->conn, "COMMIT", err) < 0)
 			return -1;
 		ld->in_txn = 0;
