@@ -45,12 +45,18 @@ t_plain=$(seconds plain_run)
 # each stage alone, through files
 copy_out() { psql "$src" -qAtX -c "COPY users TO STDOUT" >"$work/users.copy"; }
 copy_in() { psql "$raw" -qAtX -c "TRUNCATE users" -c "COPY users FROM STDIN" <"$work/users.copy"; }
+# the same load with the masked rows (taken from the synced table): what PostgreSQL alone
+# needs for random-order unique emails, whatever the tool
+masked_out() { psql "$dst" -qAtX -c "COPY users TO STDOUT" >"$work/masked.copy"; }
+copy_in_masked() { psql "$raw" -qAtX -c "TRUNCATE users" -c "COPY users FROM STDIN" <"$work/masked.copy"; }
 extract() { conf-extract --data --db "$src" --tables users >"$work/users.ndjson"; }
 anonymize() { conf-anonymize --profile "$work/sync.yaml" "$work/users.ndjson" >"$work/masked.ndjson"; }
 apply() { conf-apply --data --db "$dst" "$work/masked.ndjson"; }
 apply_plain() { conf-apply --data --db "$dst" "$work/users.ndjson"; }
 t_out=$(seconds copy_out)
 t_in=$(seconds copy_in)
+masked_out
+t_in_masked=$(seconds copy_in_masked)
 t_ext=$(seconds extract)
 t_anon=$(seconds anonymize)
 t_apply=$(seconds apply)
@@ -63,10 +69,11 @@ echo "  confiture sync, no profile                 ${t_plain} s   $(rate "$t_pla
 echo "each stage alone (file to file):"
 echo "  psql COPY TO STDOUT                        ${t_out} s   $(rate "$t_out") rows/s"
 echo "  psql COPY FROM STDIN                       ${t_in} s   $(rate "$t_in") rows/s"
+echo "  psql COPY FROM STDIN (the masked rows)     ${t_in_masked} s   $(rate "$t_in_masked") rows/s"
 echo "  conf-extract --data                        ${t_ext} s   $(rate "$t_ext") rows/s"
 echo "  conf-anonymize --profile (3 columns)       ${t_anon} s   $(rate "$t_anon") rows/s"
 echo "  conf-apply --data (masked rows)            ${t_apply} s   $(rate "$t_apply") rows/s"
 echo "  conf-apply --data (original rows)          ${t_apply_plain} s   $(rate "$t_apply_plain") rows/s"
 slow=$(printf 'conf-extract %s\nconf-anonymize %s\nconf-apply %s\n' "$t_ext" "$t_anon" "$t_apply" | sort -k2 -n -r | head -n 1 | cut -d' ' -f1)
 echo "slowest stage (the pipeline's bound on 2+ cores): $slow"
-rm -f "$work/users.copy" "$work/users.ndjson" "$work/masked.ndjson"
+rm -f "$work/users.copy" "$work/masked.copy" "$work/users.ndjson" "$work/masked.ndjson"

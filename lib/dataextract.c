@@ -349,7 +349,10 @@ copy_table(PGconn *conn, const struct dtable *t, FILE *out, long *nrec, struct c
 	while ((n = PQgetCopyData(conn, &row, 0)) > 0) {
 		strbuf_reset(&line);
 		strbuf_add(&line, "{\"kind\":\"row\",\"v\":1,\"r\":", 24);
-		copytext_row_to_json(&line, row, (size_t)n);
+		if (first)   /* no columns: an empty line is no field, not one empty one */
+			strbuf_add(&line, "[]", 2);
+		else
+			copytext_row_to_json(&line, row, (size_t)n);
 		strbuf_add(&line, "}\n", 2);
 		PQfreemem(row);
 		if (put(out, line.buf, line.len, err) < 0)

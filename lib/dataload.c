@@ -62,13 +62,15 @@ progress(struct loader *ld, int last)
 {
 	const struct ltable *t = &ld->t[ld->cur];
 	double s = elapsed(&ld->started);
+	char qual[256];
 
 	if (!ld->tty)
 		return;
 	if (!last && elapsed(&ld->shown) < 0.5)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &ld->shown);
-	fprintf(stderr, "\r%-40.40s %12ld rows %10.0f rows/s%s", t->qual, ld->rows,
+	snprintf(qual, sizeof(qual), "%s.%s", t->schema, t->name);
+	fprintf(stderr, "\r%-40.40s %12ld rows %10.0f rows/s%s", qual, ld->rows,
 	    s > 0 ? (double)ld->rows / s : 0.0, last ? "\n" : "");
 	fflush(stderr);
 }
@@ -428,6 +430,7 @@ finish_table(struct loader *ld, long rows, struct conf_error *err)
 	struct ltable *t = &ld->t[ld->cur];
 	const char *params[4];
 	char nrows[32], *sql;
+	PGresult *res;
 	cJSON *rec;
 	double ms = elapsed(&ld->started) * 1000.0;
 
@@ -446,11 +449,11 @@ finish_table(struct loader *ld, long rows, struct conf_error *err)
 		sql = xstrfmt("INSERT INTO %s (plan, schema_name, table_name, rows) VALUES ($1, $2, $3, $4) "
 		    "ON CONFLICT (schema_name, table_name) DO UPDATE SET plan = $1, rows = $4, "
 		    "loaded_at = now()", ld->cp_qual);
-		rec = (cJSON *)db_query(ld->conn, sql, 4, params, err);
+		res = db_query(ld->conn, sql, 4, params, err);
 		free(sql);
-		if (rec == NULL)
+		if (res == NULL)
 			return -1;
-		PQclear((PGresult *)rec);
+		PQclear(res);
 		if (db_exec(ld->conn, "COMMIT", err) < 0)
 			return -1;
 		ld->in_txn = 0;

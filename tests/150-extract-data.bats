@@ -6,6 +6,7 @@ load helpers/data
 
 setup_file() {
 	sandbox_start
+	data_templates
 }
 
 teardown_file() {
@@ -18,9 +19,7 @@ jt() {
 }
 
 setup() {
-	SRC=$(new_db src)
-	types_schema "$SRC"
-	types_rows "$SRC"
+	SRC=$(copy_db src tpl_types)
 	OUT="$BATS_TEST_TMPDIR/out.ndjson"
 }
 
@@ -91,4 +90,21 @@ setup() {
 @test "an unreachable source exits 3" {
 	run --separate-stderr conf-extract --data --db "postgresql://nobody@127.0.0.1:1/none"
 	assert_failure 3
+}
+
+@test "all tables come from one snapshot: rows written after the extraction began are not in the stream" {
+	q "$SRC" "INSERT INTO users SELECT g, 'u' || g || '@x.org', repeat('n', 100), NULL FROM generate_series(10, 20009) g"
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	conf-extract --data --db "$SRC" >"$BATS_TEST_TMPDIR/fifo" &
+	exec 5<"$BATS_TEST_TMPDIR/fifo"
+	# the extractor is now blocked writing users' rows, inside its snapshot
+	read -r first <&5
+	q "$SRC" "INSERT INTO items VALUES (99, 1, NULL); DELETE FROM items WHERE id = 3; UPDATE orders SET code = 'later'"
+	cat <&5 >"$OUT"
+	exec 5<&-
+	wait
+	jt "$OUT" 'select(.kind == "rows_end" and .name == "items") | .rows == 3'
+	jt "$OUT" 'select(.kind == "row" and (.r | length) == 3) | .r[0] != "99"'
+	jt "$OUT" 'select(.kind == "row" and (.r | length) == 16) | .r[12] != "later"'
+	[[ "$first" == '{"kind":"table"'* ]]
 }

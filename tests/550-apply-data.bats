@@ -6,6 +6,7 @@ load helpers/data
 
 setup_file() {
 	sandbox_start
+	data_templates
 }
 
 teardown_file() {
@@ -13,11 +14,8 @@ teardown_file() {
 }
 
 setup() {
-	SRC=$(new_db src)
-	DST=$(new_db dst)
-	types_schema "$SRC"
-	types_rows "$SRC"
-	types_schema "$DST"
+	SRC=$(copy_db src tpl_types)
+	DST=$(copy_db dst tpl_empty)
 	S="$BATS_TEST_TMPDIR/stream.ndjson"
 	conf-extract --data --db "$SRC" >"$S"
 }
@@ -177,4 +175,21 @@ same() {
 	[[ "$stderr" == *"discarding the checkpoints"* ]]
 	assert_equal "$(jq -r 'select(.kind == "result") | .status' <<<"$output" | tr "\n" " ")" "loaded loaded "
 	same
+}
+
+@test "a partitioned table loads through its parent; a table without columns keeps its row count" {
+	for db in "$SRC" "$DST"; do
+		q "$db" "CREATE TABLE m (id int, region text) PARTITION BY LIST (region);
+			CREATE TABLE m_eu PARTITION OF m FOR VALUES IN ('eu');
+			CREATE TABLE m_us PARTITION OF m FOR VALUES IN ('us');
+			CREATE TABLE nocols ()"
+	done
+	q "$SRC" "INSERT INTO m VALUES (1, 'eu'), (2, 'us'), (3, 'eu'); INSERT INTO nocols DEFAULT VALUES; INSERT INTO nocols DEFAULT VALUES"
+	conf-extract --data --tables-like 'm%' --tables nocols --db "$SRC" >"$S"
+	assert_equal "$(jq -r 'select(.kind == "table") | .name' "$S" | tr '\n' ' ')" "m nocols "
+	jq -e -s '[.[] | select(.kind == "row" and (.r | length) == 0)] | length == 2' "$S"
+	run --separate-stderr conf-apply --data --db "$DST" "$S"
+	assert_success
+	assert_equal "$(q "$DST" "SELECT string_agg(tableoid::regclass || ':' || id, ' ' ORDER BY id) FROM m")" "m_eu:1 m_us:2 m_eu:3"
+	assert_equal "$(q "$DST" "SELECT count(*) FROM nocols")" 2
 }

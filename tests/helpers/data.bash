@@ -36,3 +36,20 @@ SQL
 dump() {
 	psql "$1" -qAtX -v ON_ERROR_STOP=1 -c "COPY (SELECT * FROM $2 ORDER BY 1) TO STDOUT"
 }
+
+# data_templates: in setup_file, two template databases: tpl_types (schema and rows)
+# and tpl_empty (schema only); copy_db NAME TEMPLATE then makes a test's database fast.
+data_templates() {
+	local base="${SANDBOX_URL%/*}"
+	psql "$SANDBOX_URL" -qAtX -c "CREATE DATABASE tpl_types" -c "CREATE DATABASE tpl_empty" >/dev/null
+	types_schema "$base/tpl_types"
+	types_rows "$base/tpl_types"
+	types_schema "$base/tpl_empty"
+}
+
+copy_db() {
+	local name="t${BATS_TEST_NUMBER}_$1"
+	PGOPTIONS="-c client_min_messages=warning" psql "$SANDBOX_URL" -qAtX \
+		-c "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name TEMPLATE $2" >/dev/null || return 1
+	echo "${SANDBOX_URL%/*}/$name"
+}
