@@ -116,7 +116,7 @@ setup() {
 	    and .runs[0].results[1].ruleId == "delete-without-where"
 	    and .runs[0].results[1].locations[0].physicalLocation.region == {"startLine":4,"startColumn":1}
 	    and (.runs[0].tool.driver.rules | length) == 59' out.sarif
-	run sarif-multitool validate out.sarif --output validation.sarif
+	run sarif-multitool validate out.sarif --output validation.sarif --log ForceOverwrite
 	assert_success
 	jq -e '[.runs[].results[]? | select(.level == "error")] | length == 0' validation.sarif
 }

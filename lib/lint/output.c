@@ -1,4 +1,5 @@
 /* output: findings written as NDJSON records, text lines, SARIF 2.1.0 or GitHub annotations. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "lint/lint.h"
@@ -171,7 +172,10 @@ write_sarif(const struct lint_run *run, FILE *fp)
 		if (f->file) {
 			cJSON *pl = cJSON_AddObjectToObject(loc, "physicalLocation"), *region;
 
-			cJSON_AddStringToObject(cJSON_AddObjectToObject(pl, "artifactLocation"), "uri", f->file);
+			char *uri = f->file[0] == '/' ? xstrfmt("file://%s", f->file) : xstrdup(f->file);
+
+			cJSON_AddStringToObject(cJSON_AddObjectToObject(pl, "artifactLocation"), "uri", uri);
+			free(uri);
 			region = cJSON_AddObjectToObject(pl, "region");
 			cJSON_AddNumberToObject(region, "startLine", f->line);
 			cJSON_AddNumberToObject(region, "startColumn", f->col);
