@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog.h"
 #include "cli.h"
 #include "db.h"
 #include "die.h"
@@ -17,7 +18,7 @@ usage(FILE *fp, int code)
 	fprintf(fp,
 	    "usage: conf-extract [-hV] [-C dir] [-e env] [--db url] [--tracking-table name]\n"
 	    "                    [--up | --down | --build | --status] [--pending]\n"
-	    "                    [--to version] [--steps n] [--allow-drift]\n"
+	    "                    [--to version] [--steps n] [--allow-drift] [--schema]\n"
 	    "\n"
 	    "Write the project's migrations (or its schema files) to standard output as\n"
 	    "NDJSON records: a migration record, then one statement record per SQL\n"
@@ -35,6 +36,7 @@ usage(FILE *fp, int code)
 	    "  --to version      up: stop after this version; down: roll back to it\n"
 	    "  --steps n         at most n migrations (down: default 1)\n"
 	    "  --allow-drift     do not refuse applied migrations whose file has changed\n"
+	    "  --schema          the database's catalog as schema records, for conf-lint\n"
 	    "  -C, --project dir       the project directory (default .)\n"
 	    "  -e, --env env           read db/environments/<env>.yaml\n"
 	    "      --db url            the database (overrides everything else)\n"
@@ -62,7 +64,7 @@ int
 main(int argc, char **argv)
 {
 	enum { OPT_DB = 256, OPT_TABLE, OPT_UP, OPT_DOWN, OPT_BUILD, OPT_STATUS, OPT_PENDING,
-	    OPT_TO, OPT_STEPS, OPT_DRIFT };
+	    OPT_TO, OPT_STEPS, OPT_DRIFT, OPT_SCHEMA };
 	static const struct option longopts[] = {
 		{ "allow-drift", no_argument, NULL, OPT_DRIFT },
 		{ "build", no_argument, NULL, OPT_BUILD },
@@ -73,6 +75,7 @@ main(int argc, char **argv)
 		{ "pending", no_argument, NULL, OPT_PENDING },
 		{ "project", required_argument, NULL, 'C' },
 		{ "status", no_argument, NULL, OPT_STATUS },
+		{ "schema", no_argument, NULL, OPT_SCHEMA },
 		{ "steps", required_argument, NULL, OPT_STEPS },
 		{ "to", required_argument, NULL, OPT_TO },
 		{ "tracking-table", required_argument, NULL, OPT_TABLE },
@@ -86,7 +89,7 @@ main(int argc, char **argv)
 	const char *root = NULL, *env = NULL, *db = NULL, *table = NULL;
 	PGconn *conn = NULL;
 	char *end;
-	int c;
+	int c, schema = 0;
 
 	die_init(argv[0]);
 	die_on_sigpipe();
@@ -104,6 +107,7 @@ main(int argc, char **argv)
 		case OPT_BUILD: o.mode = EXTRACT_BUILD; break;
 		case OPT_STATUS: o.mode = EXTRACT_STATUS; break;
 		case OPT_PENDING: o.pending = 1; break;
+		case OPT_SCHEMA: schema = 1; break;
 		case OPT_TO: o.to = optarg; break;
 		case OPT_DRIFT: o.allow_drift = 1; break;
 		case OPT_STEPS:
@@ -119,6 +123,12 @@ main(int argc, char **argv)
 		usage(stderr, CONF_EXIT_USAGE);
 	if (project_load(&p, root, env, db, &err) < 0)
 		fail(&err);
+	if (schema) {
+		if (catalog_snapshot(p.conninfo, stdout, &err) < 0)
+			fail(&err);
+		project_release(&p);
+		finish(0);
+	}
 	if (table) {
 		free(p.tracking_table);
 		p.tracking_table = strdup(table);

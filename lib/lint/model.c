@@ -342,7 +342,35 @@ lint_schema_record(struct lint_run *run, const cJSON *rec, struct conf_error *er
 	} else if (strcmp(object, "policy") == 0) {
 		if (table && (t = lint_schema_table(s, schema, table)))
 			t->npolicies++;
+	} else if (strcmp(object, "function") == 0 && name &&
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "security_definer"))) {
+		int path = 0;
+
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(rec, "config"))
+			if (cJSON_IsString(it) && strncmp(it->valuestring, "search_path=", 12) == 0)
+				path = 1;
+		if (!path) {
+			char *obj = xstrfmt("%s.%s", schema ? schema : "public", name);
+			char *fix = xstrfmt("ALTER FUNCTION %s SET search_path = pg_catalog, pg_temp;", obj);
+
+			lint_report_obj(run, "security-definer-search-path", NULL, obj, fix,
+			    "SECURITY DEFINER function \"%s\" has no fixed search_path", obj);
+			free(obj);
+			free(fix);
+		}
+	} else if (strcmp(object, "privilege") == 0 && schema && strcmp(schema, "public") == 0) {
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(rec, "acl")) {
+			const char *slash;
+
+			if (!cJSON_IsString(it) || it->valuestring[0] != '=')
+				continue;
+			slash = strchr(it->valuestring, '/');
+			if (slash && memchr(it->valuestring, 'C', (size_t)(slash - it->valuestring)))
+				lint_report_obj(run, "public-schema-usage", NULL, "public",
+				    "REVOKE CREATE ON SCHEMA public FROM PUBLIC;",
+				    "every role (PUBLIC) may create objects in schema public");
+		}
 	}
-	/* other objects (functions, privileges, constraints) carry nothing the rules read yet */
+	/* other objects (constraints) carry nothing the rules read yet */
 	return 0;
 }
