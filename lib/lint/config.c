@@ -25,6 +25,7 @@ lint_config_init(struct lint_config *cfg)
 	cfg->table_naming = xstrdup("any");
 	cfg->composite_pk_max = 2;
 	cfg->low_cardinality_max = 3;
+	cfg->migrate_fail_on = LINT_ERROR;
 }
 
 void
@@ -133,6 +134,12 @@ apply(struct lint_config *cfg, const struct ytree *t, const struct ynode *lint, 
 			if (sev < 0)
 				return bad(t, v, err, "fail_on must be error, warning, info or never");
 			cfg->fail_on = (enum lint_severity)sev;
+		} else if (strcmp(key, "migrate_fail_on") == 0) {
+			int sev = lint_severity_parse(ynode_str(v, ""), 1);
+
+			if (sev < 0)
+				return bad(t, v, err, "migrate_fail_on must be error, warning, info or never");
+			cfg->migrate_fail_on = (enum lint_severity)sev;
 		} else if (strcmp(key, "assume_in_transaction") == 0) {
 			const char *s = ynode_str(v, "");
 

@@ -336,6 +336,8 @@ lint_sql(struct lint_run *run, const char *text, const char *file, struct conf_e
 	c.file = file;
 	c.text = text;
 	c.script = &s;
+	c.lock_timeout = run->cfg->runner_lock_timeout;
+	c.stmt_timeout = run->cfg->runner_stmt_timeout;
 	strvec_clear(&run->ignore_file);
 	run->nfiles++;
 	for (i = 0; i < s.n; i++)

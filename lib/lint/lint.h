@@ -58,6 +58,9 @@ struct lint_config {
 	struct strvec exposed_schemas;     /* for rls-disabled */
 	struct strvec masked;              /* "table.column" with a strategy */
 	int have_profile;                  /* sensitive-column-unmasked is silent without */
+	int runner_lock_timeout;           /* the runner sets lock_timeout itself */
+	int runner_stmt_timeout;           /* the runner sets statement_timeout itself */
+	enum lint_severity migrate_fail_on; /* migrate up stops at or above (default error) */
 };
 
 void lint_config_init(struct lint_config *cfg);
