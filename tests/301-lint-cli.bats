@@ -18,7 +18,7 @@ setup() {
 	assert_failure 1
 	echo "$output" >out.ndjson
 	jq -e -s 'length == 3 and .[2] == {"kind":"end","v":1,"records":2}' out.ndjson
-	jq -e -s '.[0] | .kind == "lint" and .v == 1 and .rule == "require-concurrent-index-creation"
+	jq -e -s '.[0] | .kind == "finding" and .v == 1 and .rule == "require-concurrent-index-creation"
 	    and .category == "safety" and .severity == "warning" and .file == "m.sql"
 	    and .line == 3 and .column == 1 and (.message | length > 0) and (.fix | test("CONCURRENTLY"))' out.ndjson
 	jq -e -s '.[1] | .rule == "delete-without-where" and .severity == "error" and .line == 4' out.ndjson

@@ -26,7 +26,7 @@ write_ndjson(const struct lint_run *run, FILE *fp)
 
 	for (i = 0; i < run->nfindings; i++) {
 		const struct lint_finding *f = &run->findings[i];
-		cJSON *rec = record_new("lint");
+		cJSON *rec = record_new("finding");
 
 		cJSON_AddStringToObject(rec, "rule", lint_rules[f->rule].id);
 		cJSON_AddStringToObject(rec, "category", lint_rules[f->rule].category);
