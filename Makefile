@@ -16,6 +16,7 @@ BIN = \
 	bin/conf-anonymize \
 	bin/conf-apply \
 	bin/conf-extract \
+	bin/conf-hook \
 	bin/conf-impact \
 	bin/conf-lint \
 	bin/confiture

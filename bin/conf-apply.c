@@ -6,8 +6,11 @@
 
 #include "apply.h"
 #include "cli.h"
+#include "dataload.h"
 #include "db.h"
 #include "die.h"
+#include "hook/hook.h"
+#include "hook/wire.h"
 #include "project.h"
 
 static void
@@ -16,7 +19,10 @@ usage(FILE *fp, int code)
 	fprintf(fp,
 	    "usage: conf-apply [-hV] [-C dir] [-e env] [--db url] [--tracking-table name]\n"
 	    "                  [--lock-wait seconds] [--lock-timeout time]\n"
-	    "                  [--statement-timeout time] [--baseline] [--allow-drift] [file]\n"
+	    "                  [--statement-timeout time] [--baseline] [--allow-drift]\n"
+	    "                  [--run-type type] [--no-hooks] [file]\n"
+	    "       conf-apply --data [--checkpoint-table name] [--no-resume] [--progress]\n"
+	    "                  [--resume-key key] [-C dir] [-e env] [--db url] [file]\n"
 	    "\n"
 	    "Apply the migration stream read from file (standard input when none or \"-\")\n"
 	    "to the database, and write one result record per migration.  Each migration\n"
@@ -26,10 +32,24 @@ usage(FILE *fp, int code)
 	    "until it finishes, \"failed\" if it stops.  Migrations already applied are\n"
 	    "skipped, so two runners never apply one twice: a session advisory lock\n"
 	    "serialises them.  A stream that ends without its end record, or brings an\n"
-	    "error record, rolls back the migration in flight.\n"
+	    "error record, rolls back the migration in flight.  Records of other kinds\n"
+	    "are passed on.  The project's before_apply, after_apply and on_error hooks\n"
+	    "run around each migration (see conf-hook(1)).\n"
 	    "\n"
 	    "  --baseline              record up migrations as applied without running them\n"
+	    "  --data                  load a data stream (conf-extract --data) instead: each\n"
+	    "                          table truncated (never CASCADE) and filled with COPY in\n"
+	    "                          its own transaction, parents first, with a checkpoint\n"
+	    "  --checkpoint-table t    with --data: where checkpoints live (default confiture_sync)\n"
+	    "  --no-resume             with --data: ignore checkpoints of an unfinished load\n"
+	    "  --progress              with --data: rows and rows/s per table on stderr, when\n"
+	    "                          it is a terminal\n"
+	    "  --resume-key key        with --data: resume only a load made with the same key\n"
+	    "                          (confiture sync: the profile's SHA-256)\n"
 	    "  --allow-drift           accept applied migrations whose checksum changed\n"
+	    "  --run-type type         build, migrate_up, migrate_down or sync, for hooks\n"
+	    "                          (default: from the first migration's direction)\n"
+	    "  --no-hooks              run no hooks\n"
 	    "  --lock-wait seconds     wait this long for another runner (default 60)\n"
 	    "  --lock-timeout time     SET lock_timeout for the session (e.g. 5s)\n"
 	    "  --statement-timeout time  SET statement_timeout for the session\n"
@@ -48,16 +68,24 @@ usage(FILE *fp, int code)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_DB = 256, OPT_TABLE, OPT_WAIT, OPT_LOCKTO, OPT_STMTTO, OPT_BASELINE, OPT_DRIFT };
+	enum { OPT_DB = 256, OPT_TABLE, OPT_WAIT, OPT_LOCKTO, OPT_STMTTO, OPT_BASELINE, OPT_DRIFT,
+	    OPT_RUNTYPE, OPT_NOHOOKS, OPT_DATA, OPT_CHECKPOINT, OPT_NORESUME, OPT_PROGRESS, OPT_RESUMEKEY };
 	static const struct option longopts[] = {
 		{ "allow-drift", no_argument, NULL, OPT_DRIFT },
 		{ "baseline", no_argument, NULL, OPT_BASELINE },
+		{ "checkpoint-table", required_argument, NULL, OPT_CHECKPOINT },
+		{ "data", no_argument, NULL, OPT_DATA },
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "env", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "lock-timeout", required_argument, NULL, OPT_LOCKTO },
 		{ "lock-wait", required_argument, NULL, OPT_WAIT },
+		{ "no-resume", no_argument, NULL, OPT_NORESUME },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "resume-key", required_argument, NULL, OPT_RESUMEKEY },
+		{ "no-hooks", no_argument, NULL, OPT_NOHOOKS },
 		{ "project", required_argument, NULL, 'C' },
+		{ "run-type", required_argument, NULL, OPT_RUNTYPE },
 		{ "statement-timeout", required_argument, NULL, OPT_STMTTO },
 		{ "tracking-table", required_argument, NULL, OPT_TABLE },
 		{ "version", no_argument, NULL, 'V' },
@@ -66,18 +94,23 @@ main(int argc, char **argv)
 	struct conf_error err = CONF_ERROR_INIT;
 	struct apply_opts o;
 	struct apply_summary sum;
+	struct data_load_opts dl;
 	struct project p;
 	const char *root = NULL, *env = NULL, *db = NULL, *table = NULL, *name;
-	const char *lock_timeout = NULL, *stmt_timeout = NULL;
+	const char *lock_timeout = NULL, *stmt_timeout = NULL, *run_type = NULL;
+	struct hook_set hooks;
+	struct apply_hooks callbacks;
+	int use_hooks = 1;
 	long wait_s = -1;
 	PGconn *conn;
 	FILE *in;
 	char *end;
-	int c, rc;
+	int c, rc, data = 0;
 
 	die_init(argv[0]);
 	die_on_sigpipe();
 	memset(&o, 0, sizeof(o));
+	memset(&dl, 0, sizeof(dl));
 	while ((c = getopt_long(argc, argv, "C:e:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'C': root = optarg; break;
@@ -90,6 +123,13 @@ main(int argc, char **argv)
 		case OPT_STMTTO: stmt_timeout = optarg; break;
 		case OPT_BASELINE: o.baseline = 1; break;
 		case OPT_DRIFT: o.allow_drift = 1; break;
+		case OPT_DATA: data = 1; break;
+		case OPT_CHECKPOINT: dl.checkpoint_table = optarg; break;
+		case OPT_NORESUME: dl.no_resume = 1; break;
+		case OPT_PROGRESS: dl.progress = 1; break;
+		case OPT_RESUMEKEY: dl.resume_key = optarg; break;
+		case OPT_RUNTYPE: run_type = optarg; break;
+		case OPT_NOHOOKS: use_hooks = 0; break;
 		case OPT_WAIT:
 			wait_s = strtol(optarg, &end, 10);
 			if (*end != '\0' || wait_s < 0)
@@ -109,10 +149,36 @@ main(int argc, char **argv)
 	o.lock_wait_ms = wait_s >= 0 ? wait_s * 1000 : p.lock_wait_ms;
 	o.lock_timeout = lock_timeout ? lock_timeout : p.lock_timeout;
 	o.statement_timeout = stmt_timeout ? stmt_timeout : p.statement_timeout;
-	if ((conn = db_connect(p.conninfo, "conf-apply", &err)) == NULL)
+	memset(&hooks, 0, sizeof(hooks));
+	if (use_hooks) {
+		if (hook_set_load(&hooks, &p, run_type, &err) < 0)
+			die_error(&err);
+		hook_apply_callbacks(&hooks, &callbacks);
+		o.hooks = &callbacks;
+		dl.hooks = &callbacks;
+	}
+	if ((conn = db_connect(p.conninfo, "conf-apply", &err)) == NULL) {
+		/* Nothing was applied; the on_error hooks still hear of it. */
+		cJSON *e = record_from_error("conf-apply", &err), *list, *it;
+
+		if (use_hooks) {
+			callbacks.on_error(&hooks, NULL, &err, NULL);
+			list = hook_set_take_records(&hooks);
+			cJSON_ArrayForEach(it, list)
+				record_write(stdout, it);
+			cJSON_Delete(list);
+			cJSON_AddBoolToObject(e, "on_error_fired", 1);
+		}
+		record_emit(stdout, e);
 		die_error(&err);
-	rc = apply_stream(conn, in, name, stdout, &o, &sum, &err);
+	}
+	if (data)
+		rc = data_load(conn, in, name, stdout, &dl, &err);
+	else
+		rc = apply_stream(conn, in, name, stdout, &o, &sum, &err);
 	PQfinish(conn);
+	if (use_hooks)
+		hook_set_release(&hooks);
 	project_release(&p);
 	if (rc < 0)
 		die_error(&err);

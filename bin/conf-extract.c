@@ -6,11 +6,13 @@
 
 #include "catalog.h"
 #include "cli.h"
+#include "dataextract.h"
 #include "db.h"
 #include "die.h"
 #include "extract.h"
 #include "project.h"
 #include "record.h"
+#include "strvec.h"
 
 static void
 usage(FILE *fp, int code)
@@ -19,6 +21,8 @@ usage(FILE *fp, int code)
 	    "usage: conf-extract [-hV] [-C dir] [-e env] [--db url] [--tracking-table name]\n"
 	    "                    [--up | --down | --build | --status] [--pending]\n"
 	    "                    [--to version] [--steps n] [--allow-drift] [--schema]\n"
+	    "       conf-extract --data [--tables a,b,...] [--tables-like pattern] [--plan]\n"
+	    "                    [-C dir] [-e env] [--db url]\n"
 	    "\n"
 	    "Write the project's migrations (or its schema files) to standard output as\n"
 	    "NDJSON records: a migration record, then one statement record per SQL\n"
@@ -37,6 +41,14 @@ usage(FILE *fp, int code)
 	    "  --steps n         at most n migrations (down: default 1)\n"
 	    "  --allow-drift     do not refuse applied migrations whose file has changed\n"
 	    "  --schema          the database's catalog as schema records, for conf-lint\n"
+	    "  --data            the database's rows instead: one table record per table\n"
+	    "                    (parents first), then each table's rows, all from one\n"
+	    "                    REPEATABLE READ snapshot with COPY ... TO STDOUT\n"
+	    "  --tables a,b      with --data: only these tables (schema.name; a bare name\n"
+	    "                    is public.name); may be repeated\n"
+	    "  --tables-like p   with --data: tables whose schema.name or name is LIKE p;\n"
+	    "                    may be repeated\n"
+	    "  --plan            with --data: the table records only, no rows\n"
 	    "  -C, --project dir       the project directory (default .)\n"
 	    "  -e, --env env           read db/environments/<env>.yaml\n"
 	    "      --db url            the database (overrides everything else)\n"
@@ -44,7 +56,7 @@ usage(FILE *fp, int code)
 	    "  -h, --help        show this help\n"
 	    "  -V, --version     show the version\n"
 	    "\n"
-	    "A database is used only by --pending, --down and --status.  Connection\n"
+	    "A database is used only by --data, --pending, --down and --status.  Connection\n"
 	    "precedence: --db, CONFITURE_DATABASE_URL, the environment file, DATABASE_URL,\n"
 	    "libpq's PG* variables.\n"
 	    "\n%s", cli_exit_table);
@@ -60,23 +72,57 @@ fail(const struct conf_error *err)
 	die_error(err);
 }
 
+/* conf-extract --data: the rows of the selected tables. */
+static void
+data_extract_main(struct project *p, const char *table, const char *const *tables,
+    const char *const *likes, int plan)
+{
+	struct conf_error err = CONF_ERROR_INIT;
+	struct data_extract_opts o;
+	const char *exclude[3];
+	PGconn *conn;
+
+	exclude[0] = table ? table : p->tracking_table;
+	exclude[1] = DATA_DEFAULT_CHECKPOINT_TABLE;
+	exclude[2] = NULL;
+	memset(&o, 0, sizeof(o));
+	o.tables = tables;
+	o.likes = likes;
+	o.exclude = exclude;
+	o.plan_only = plan;
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	if ((conn = db_connect(p->conninfo, "conf-extract", &err)) == NULL)
+		fail(&err);
+	if (data_extract(conn, &o, stdout, &err) < 0) {
+		PQfinish(conn);
+		fail(&err);
+	}
+	PQfinish(conn);
+	project_release(p);
+	finish(0);
+}
+
 int
 main(int argc, char **argv)
 {
 	enum { OPT_DB = 256, OPT_TABLE, OPT_UP, OPT_DOWN, OPT_BUILD, OPT_STATUS, OPT_PENDING,
-	    OPT_TO, OPT_STEPS, OPT_DRIFT, OPT_SCHEMA };
+	    OPT_TO, OPT_STEPS, OPT_DRIFT, OPT_SCHEMA, OPT_DATA, OPT_TABLES, OPT_LIKE, OPT_PLAN };
 	static const struct option longopts[] = {
 		{ "allow-drift", no_argument, NULL, OPT_DRIFT },
 		{ "build", no_argument, NULL, OPT_BUILD },
+		{ "data", no_argument, NULL, OPT_DATA },
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "down", no_argument, NULL, OPT_DOWN },
 		{ "env", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "pending", no_argument, NULL, OPT_PENDING },
+		{ "plan", no_argument, NULL, OPT_PLAN },
 		{ "project", required_argument, NULL, 'C' },
 		{ "status", no_argument, NULL, OPT_STATUS },
 		{ "schema", no_argument, NULL, OPT_SCHEMA },
 		{ "steps", required_argument, NULL, OPT_STEPS },
+		{ "tables", required_argument, NULL, OPT_TABLES },
+		{ "tables-like", required_argument, NULL, OPT_LIKE },
 		{ "to", required_argument, NULL, OPT_TO },
 		{ "tracking-table", required_argument, NULL, OPT_TABLE },
 		{ "up", no_argument, NULL, OPT_UP },
@@ -88,8 +134,9 @@ main(int argc, char **argv)
 	struct project p;
 	const char *root = NULL, *env = NULL, *db = NULL, *table = NULL;
 	PGconn *conn = NULL;
+	struct strvec tables = STRVEC_INIT, likes = STRVEC_INIT;
 	char *end;
-	int c, schema = 0;
+	int c, schema = 0, data = 0, plan = 0;
 
 	die_init(argv[0]);
 	die_on_sigpipe();
@@ -110,6 +157,17 @@ main(int argc, char **argv)
 		case OPT_SCHEMA: schema = 1; break;
 		case OPT_TO: o.to = optarg; break;
 		case OPT_DRIFT: o.allow_drift = 1; break;
+		case OPT_DATA: data = 1; break;
+		case OPT_PLAN: plan = 1; break;
+		case OPT_LIKE: strvec_push(&likes, optarg); break;
+		case OPT_TABLES: {
+			char *list = xstrdup(optarg), *tok, *save;
+
+			for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+				strvec_push(&tables, tok);
+			free(list);
+			break;
+		}
 		case OPT_STEPS:
 			o.steps = strtol(optarg, &end, 10);
 			if (*end != '\0' || o.steps < 1)
@@ -121,6 +179,8 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage(stderr, CONF_EXIT_USAGE);
+	if (!data && (tables.nr || likes.nr || plan))
+		die(CONF_EXIT_USAGE, "--tables, --tables-like and --plan go with --data");
 	if (project_load(&p, root, env, db, &err) < 0)
 		fail(&err);
 	if (schema) {
@@ -129,6 +189,8 @@ main(int argc, char **argv)
 		project_release(&p);
 		finish(0);
 	}
+	if (data)
+		data_extract_main(&p, table, tables.v, likes.v, plan);
 	if (table) {
 		free(p.tracking_table);
 		p.tracking_table = strdup(table);

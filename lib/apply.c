@@ -22,6 +22,7 @@ struct current {
 	int nontx_started;           /* a non-transactional migration is marked running */
 	long declared, received;
 	long start_ms;
+	cJSON *rows;                 /* {table: rows written} */
 };
 
 struct applier {
@@ -43,9 +44,30 @@ write_rec(struct applier *ap, cJSON *rec, struct conf_error *err)
 	return 0;
 }
 
+/* Write what the hooks produced, before anything else. */
+static int
+flush_hook_records(struct applier *ap, struct conf_error *err)
+{
+	const struct apply_hooks *h = ap->o->hooks;
+	cJSON *list, *it;
+	int rc = 0;
+
+	if (h == NULL || h->records == NULL || (list = h->records(h->arg)) == NULL)
+		return 0;
+	while ((it = cJSON_DetachItemFromArray(list, 0)) != NULL) {
+		if (rc < 0)
+			cJSON_Delete(it);
+		else if (write_rec(ap, it, err) < 0)
+			rc = -1;
+	}
+	cJSON_Delete(list);
+	return rc;
+}
+
 static void
 current_clear(struct current *c)
 {
+	cJSON_Delete(c->rows);
 	cJSON_Delete(c->rec);
 	memset(c, 0, sizeof(*c));
 }
@@ -134,9 +156,15 @@ begin_migration(struct applier *ap, cJSON *rec, struct conf_error *err)
 	}
 	if (c->skip)
 		return 0;
-	if (ap->o->hooks && ap->o->hooks->before &&
-	    ap->o->hooks->before(ap->o->hooks->arg, c->rec, err) < 0)
-		return -1;
+	if (ap->o->hooks && ap->o->hooks->before) {
+		int hrc = ap->o->hooks->before(ap->o->hooks->arg, c->rec, err);
+		struct conf_error werr = CONF_ERROR_INIT;
+
+		if (flush_hook_records(ap, hrc < 0 ? &werr : err) < 0 && hrc == 0)
+			return -1;
+		if (hrc < 0)
+			return -1;
+	}
 	c->start_ms = proc_now_ms();
 	if (c->transactional) {
 		if (db_exec(ap->conn, "BEGIN", err) < 0)
@@ -189,6 +217,20 @@ run_statement(struct applier *ap, const cJSON *rec, cJSON **where, struct conf_e
 		return conf_error_set(err, CONF_EXIT_USAGE, "statement record without \"sql\"");
 	res = PQexec(ap->conn, sql);
 	if (res && (PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK)) {
+		const cJSON *tables = cJSON_GetObjectItemCaseSensitive(rec, "tables");
+
+		if (record_bool(rec, "writes_rows", 0) && cJSON_GetArraySize(tables) == 1 &&
+		    cJSON_IsString(cJSON_GetArrayItem(tables, 0)) && *PQcmdTuples(res)) {
+			const char *t = cJSON_GetArrayItem(tables, 0)->valuestring;
+			cJSON *n;
+
+			if (c->rows == NULL)
+				c->rows = cJSON_CreateObject();
+			if ((n = cJSON_GetObjectItemCaseSensitive(c->rows, t)) != NULL)
+				cJSON_SetNumberValue(n, n->valuedouble + atof(PQcmdTuples(res)));
+			else
+				cJSON_AddNumberToObject(c->rows, t, atof(PQcmdTuples(res)));
+		}
 		PQclear(res);
 		ap->sum->statements++;
 		return 0;
@@ -209,6 +251,7 @@ run_statement(struct applier *ap, const cJSON *rec, cJSON **where, struct conf_e
 		cJSON_AddNumberToObject(*where, "line", eline);
 		cJSON_AddNumberToObject(*where, "col", ecol);
 		cJSON_AddNumberToObject(*where, "statement", record_num(rec, "index", (double)c->received));
+		cJSON_AddStringToObject(*where, "sql", sql);
 		{
 			char *full;
 
@@ -277,15 +320,23 @@ finish_migration(struct applier *ap, struct conf_error *err)
 	cJSON_AddStringToObject(res, "status", status);
 	cJSON_AddNumberToObject(res, "statements", c->skip ? 0 : (double)c->received);
 	cJSON_AddNumberToObject(res, "duration_ms", (double)dur);
+	cJSON_AddItemToObject(res, "rows_affected", c->rows ? c->rows : cJSON_CreateObject());
+	c->rows = NULL;
 	if (!c->skip && ap->o->hooks && ap->o->hooks->after) {
 		struct conf_error herr = CONF_ERROR_INIT;
+		int hrc = ap->o->hooks->after(ap->o->hooks->arg, c->rec, res, &herr);
 
-		if (ap->o->hooks->after(ap->o->hooks->arg, c->rec, res, &herr) < 0) {
-			write_rec(ap, res, err);
-			*err = herr;
+		/* The migration is committed: its result comes first, whatever the hooks say. */
+		if (write_rec(ap, res, err) < 0 || flush_hook_records(ap, err) < 0) {
 			current_clear(c);
 			return -1;
 		}
+		current_clear(c);
+		if (hrc < 0) {
+			*err = herr;
+			return -1;
+		}
+		return 0;
 	}
 	if (write_rec(ap, res, err) < 0)
 		return -1;
@@ -337,7 +388,7 @@ apply_stream(PGconn *conn, FILE *in, const char *name, FILE *out, const struct a
 {
 	struct applier ap;
 	struct record_reader r;
-	cJSON *rec, *where = NULL;
+	cJSON *rec, *where = NULL, *upstream = NULL;
 	int rc;
 
 	memset(&ap, 0, sizeof(ap));
@@ -383,12 +434,15 @@ apply_stream(PGconn *conn, FILE *in, const char *name, FILE *out, const struct a
 			    "stopped: %s reported an error; nothing more was applied",
 			    src ? src : "a stage upstream");
 			conf_error_detail(err, "%s", msg ? msg : "no message");
-			/* Pass the upstream error on as it is. */
-			write_rec(&ap, rec, err);
+			upstream = rec;   /* passed on as it is, after the on_error hooks */
 			rc = -2;
 			break;
 		}
-		cJSON_Delete(rec);   /* other kinds are not ours to apply */
+		/* Other kinds (hook results, findings, ...) are not ours: pass them on. */
+		if (write_rec(&ap, rec, err) < 0) {
+			rc = -1;
+			break;
+		}
 	}
 	if (rc == 0 && !r.saw_end) {
 		record_truncated_error(&r, err);
@@ -405,18 +459,44 @@ apply_stream(PGconn *conn, FILE *in, const char *name, FILE *out, const struct a
 	}
 fail:
 	abort_migration(&ap, err);
-	if (o->hooks && o->hooks->on_error)
-		o->hooks->on_error(o->hooks->arg, ap.cur.rec, err);
-	if (rc != -2) {
-		cJSON *e = record_from_error("conf-apply", err);
+	{
+		cJSON *e = upstream;
+		int fire = o->hooks && o->hooks->on_error;
 
-		if (ap.cur.version)
-			cJSON_AddStringToObject(e, "version", ap.cur.version);
-		if (where) {
-			cJSON *it;
+		if (e == NULL) {
+			e = record_from_error("conf-apply", err);
+			if (ap.cur.version)
+				cJSON_AddStringToObject(e, "version", ap.cur.version);
+			if (where) {
+				cJSON *it;
 
-			cJSON_ArrayForEach(it, where)
-				cJSON_AddItemReferenceToObject(e, it->string, it);
+				cJSON_ArrayForEach(it, where)
+					cJSON_AddItemToObject(e, it->string, cJSON_Duplicate(it, 1));
+			}
+		} else if (record_bool(e, "on_error_fired", 0)) {
+			fire = 0;
+		}
+		if (fire) {
+			struct conf_error what = CONF_ERROR_INIT, ignore = CONF_ERROR_INIT;
+
+			/* The hooks see the original error, not our "stopped: ..." */
+			if (upstream) {
+				conf_error_set(&what, (int)record_num(e, "code", CONF_EXIT_USAGE), "%s",
+				    record_str(e, "message") ? record_str(e, "message") : err->message);
+				if (record_str(e, "sqlstate"))
+					snprintf(what.sqlstate, sizeof(what.sqlstate), "%s",
+					    record_str(e, "sqlstate"));
+				if (record_str(e, "detail"))
+					conf_error_detail(&what, "%s", record_str(e, "detail"));
+				if (record_str(e, "hint"))
+					conf_error_hint(&what, "%s", record_str(e, "hint"));
+			} else {
+				what = *err;
+			}
+			o->hooks->on_error(o->hooks->arg, ap.cur.rec, &what, e);
+			flush_hook_records(&ap, &ignore);
+			cJSON_DeleteItemFromObjectCaseSensitive(e, "on_error_fired");
+			cJSON_AddBoolToObject(e, "on_error_fired", 1);
 		}
 		record_write(out, e);
 		cJSON_Delete(e);

@@ -7,6 +7,7 @@
 #include "record.h"
 #include "sha256.h"
 #include "sql.h"
+#include "sqltables.h"
 #include "strbuf.h"
 #include "tracking.h"
 
@@ -114,6 +115,13 @@ emit_unit(FILE *out, const struct unit *u, long *count, struct conf_error *err)
 		if (u->mf->down_path)
 			cJSON_AddStringToObject(rec, "down_file", u->mf->down_path);
 	}
+	{
+		cJSON *tables = cJSON_AddArrayToObject(rec, "tables");
+
+		for (i = 0; i < u->nscripts; i++)
+			for (j = 0; j < u->scripts[i].n; j++)
+				sqltables_changed(u->scripts[i].stmts[j].tree, tables);
+	}
 	if (emit(out, rec, count, err) < 0)
 		return -1;
 	for (i = 0; i < u->nscripts; i++) {
@@ -130,6 +138,14 @@ emit_unit(FILE *out, const struct unit *u, long *count, struct conf_error *err)
 			cJSON_AddNumberToObject(rec, "index", ++index);
 			cJSON_AddStringToObject(rec, "node", st->node);
 			cJSON_AddBoolToObject(rec, "transactional", st->txn == SQL_TXN_OK);
+			{
+				cJSON *tables = cJSON_CreateArray();
+
+				sqltables_changed(st->tree, tables);
+				cJSON_AddItemToObject(rec, "tables", tables);
+			}
+			if (sqltables_writes_rows(st->tree))
+				cJSON_AddBoolToObject(rec, "writes_rows", 1);
 			if (emit(out, rec, count, err) < 0)
 				return -1;
 		}

@@ -120,6 +120,7 @@ proc_run(const struct proc_spec *spec, struct proc_result *res,
 	size_t written = 0;
 	pid_t pid;
 	int status = 0, done = 0;
+	void (*old_pipe)(int) = SIG_DFL;
 
 	memset(res, 0, sizeof(*res));
 	if ((spec->input && pipe(inp) < 0) || (spec->out && pipe(outp) < 0) ||
@@ -130,6 +131,9 @@ proc_run(const struct proc_spec *spec, struct proc_result *res,
 	pid = fork();
 	if (pid < 0)
 		return conf_error_set(err, CONF_EXIT_USAGE, "could not fork: %s", strerror(errno));
+	/* A child that exits without reading its input must not kill us. */
+	if (pid > 0)
+		old_pipe = signal(SIGPIPE, SIG_IGN);
 	if (pid == 0) {
 		if (inp[1] >= 0) close(inp[1]);
 		if (outp[0] >= 0) close(outp[0]);
@@ -159,7 +163,7 @@ proc_run(const struct proc_spec *spec, struct proc_result *res,
 			killed_at = proc_now_ms();
 			kill(-pid, SIGTERM);
 		}
-		if (res->timed_out && killed_at && proc_now_ms() - killed_at >= 1000) {
+		if (res->timed_out && killed_at && proc_now_ms() - killed_at >= PROC_KILL_GRACE_MS) {
 			kill(-pid, SIGKILL);
 			killed_at = 0;
 		}
@@ -186,7 +190,12 @@ proc_run(const struct proc_spec *spec, struct proc_result *res,
 				}
 			}
 		} else if (n == 0) {
-			usleep(10000);
+			/* Every pipe is closed: only the exit is left to wait for. */
+			if (spec->timeout_ms <= 0 && waitpid(pid, &status, 0) == pid) {
+				done = 1;
+				continue;
+			}
+			usleep(1000);
 		}
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			/* Take what is left in the pipes, without waiting for
@@ -206,6 +215,7 @@ proc_run(const struct proc_spec *spec, struct proc_result *res,
 	/* A timed-out group may have children still holding on: finish them. */
 	if (res->timed_out)
 		kill(-pid, SIGKILL);
+	signal(SIGPIPE, old_pipe);
 	res->duration_ms = proc_now_ms() - start;
 	if (WIFEXITED(status))
 		res->status = WEXITSTATUS(status);

@@ -15,9 +15,11 @@
  * (otherwise it goes to /dev/null when quiet, or is inherited); stderr is
  * collected into `errout` when set.  `input`, when set, is written to the
  * child's stdin (otherwise stdin is /dev/null).  `timeout_ms` > 0 kills the
- * child's whole process group (TERM, then KILL after a second) when it runs
+ * child's whole process group (TERM, then KILL PROC_KILL_GRACE_MS later) when it runs
  * longer; `timed_out` then says so.
  */
+#define PROC_KILL_GRACE_MS 500L
+
 struct proc_spec {
 	const char *const *argv;
 	const char *user;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,13 +148,46 @@ sandbox_load(const char *statedir, struct sandbox *sb, struct conf_error *err)
 	return 0;
 }
 
+/* Whether something accepts TCP connections on 127.0.0.1:port. */
+static int
+accepts_connections(int port)
+{
+	struct sockaddr_in sa;
+	int fd, ok;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
+		return 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((unsigned short)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return ok;
+}
+
+/*
+ * Whether the sandbox's postmaster is alive: its postmaster.pid names a
+ * process that exists and its port accepts connections.  A pid file left by
+ * a machine restart or a killed server (perhaps an unreaped zombie) does not
+ * count.
+ */
 static int
 running(const struct sandbox *sb)
 {
-	char pid[4200];
+	char path[4200];
+	FILE *fp;
+	long pid = 0;
 
-	snprintf(pid, sizeof(pid), "%s/postmaster.pid", sb->pgdata);
-	return access(pid, F_OK) == 0;
+	snprintf(path, sizeof(path), "%s/postmaster.pid", sb->pgdata);
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	if (fscanf(fp, "%ld", &pid) != 1)
+		pid = 0;
+	fclose(fp);
+	if (pid <= 0 || (kill((pid_t)pid, 0) < 0 && errno != EPERM))
+		return 0;
+	return accepts_connections(sb->port);
 }
 
 int
@@ -164,8 +198,13 @@ sandbox_start(const char *statedir, struct sandbox *sb, struct conf_error *err)
 	struct passwd *pw;
 	FILE *fp;
 
-	if (sandbox_load(statedir, sb, err) == 0 && running(sb))
-		return 0;
+	if (sandbox_load(statedir, sb, err) == 0) {
+		if (running(sb))
+			return 0;
+		/* A stale sandbox (its server is gone): discard it and start afresh. */
+		if (sandbox_stop(statedir, err) < 0)
+			return -1;
+	}
 	memset(sb, 0, sizeof(*sb));
 	if ((bindir = sandbox_bindir()) == NULL)
 		return conf_error_set(err, CONF_EXIT_DB,

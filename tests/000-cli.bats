@@ -3,7 +3,7 @@
 
 load helpers/common
 
-PROGRAMS="conf-extract conf-anonymize conf-lint conf-impact conf-apply confiture"
+PROGRAMS="conf-extract conf-anonymize conf-lint conf-impact conf-apply conf-hook confiture"
 
 @test "every program answers --help on stdout with exit 0 and the exit-code table" {
 	for p in $PROGRAMS; do
@@ -56,7 +56,9 @@ PROGRAMS="conf-extract conf-anonymize conf-lint conf-impact conf-apply confiture
 	cd "$BATS_TEST_TMPDIR"
 	run confiture init app
 	assert_success
-	[ -d app/db/schema ] && [ -d app/db/migrations ] && [ -d app/db/hooks ]
+	[ -d app/db/schema ]
+	[ -d app/db/migrations ]
+	[ -d app/db/hooks ]
 	grep -q '^database_url:' app/db/environments/local.yaml
 	echo "database_url: mine" >app/db/environments/local.yaml
 	run --separate-stderr confiture init app

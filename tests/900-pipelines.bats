@@ -61,3 +61,18 @@ setup() {
 	[[ "$output" == *"index_published_posts transactional=false"* ]]
 	[[ "$output" == *"20260101120000|baselined"* ]]
 }
+
+@test "a sandbox whose server died is discarded and started afresh" {
+	local dir="$BATS_TEST_TMPDIR/sbx" url pgdata
+	url=$(confiture sandbox --dir "$dir" start 2>/dev/null)
+	pgdata=$(sed -n 's/^PGDATA=//p' "$dir/sandbox.env")
+	kill -9 "$(head -1 "$pgdata/postmaster.pid")"
+	sleep 0.5
+	[ -f "$pgdata/postmaster.pid" ]
+	run --separate-stderr confiture sandbox --dir "$dir" start
+	assert_success
+	run q "$output" "SELECT 1"
+	assert_output 1
+	confiture sandbox --dir "$dir" stop
+	[ ! -e "$pgdata" ]
+}

@@ -16,14 +16,16 @@ usage(FILE *fp, int code)
 {
 	fprintf(fp,
 	    "usage: confiture build [--create] [-C dir] [-e env] [--db url]\n"
-	    "                       [--format text|json]\n"
+	    "                       [--format text|json] [--no-hooks]\n"
 	    "\n"
 	    "Apply every .sql file under db/schema (or the environment's include_dirs),\n"
-	    "in sorted path order, as one transaction: conf-extract --build | conf-apply\n"
-	    "(pipelines/build).  Every file is parsed first: a syntax error is reported\n"
+	    "in sorted path order, as one transaction: conf-extract --build |\n"
+	    "conf-hook before_validate | conf-apply (pipelines/build).  Every file is\n"
+	    "parsed first: a syntax error is reported\n"
 	    "as file:line:col before the database is touched.\n"
 	    "\n"
-	    "  --create   create the database first when it does not exist\n");
+	    "  --create    create the database first when it does not exist\n"
+	    "  --no-hooks  run no hooks (see conf-hook(1))\n");
 	return code;
 }
 
@@ -72,8 +74,9 @@ cmd_build(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct conf_error err = CONF_ERROR_INIT;
-	struct strvec extract = STRVEC_INIT, apply = STRVEC_INIT;
-	const char *const *stages[2];
+	struct strvec extract = STRVEC_INIT, apply = STRVEC_INIT, hook = STRVEC_INIT;
+	const char *const *stages[3];
+	size_t nstages = 0;
 	struct cmd_project cp;
 	int c, rc, create = 0;
 
@@ -109,10 +112,16 @@ cmd_build(int argc, char **argv)
 	strvec_push(&extract, "--build");
 	strvec_push(&apply, "conf-apply");
 	cmd_project_args(&cp, &apply);
-	stages[0] = extract.v;
-	stages[1] = apply.v;
-	rc = cmd_run_report(&cp, "build", stages, 2);
+	cmd_hook_args(&cp, "build", &apply);
+	stages[nstages++] = extract.v;
+	if (!cp.no_hooks) {
+		cmd_hook_stage(&cp, "before_validate", "build", &hook);
+		stages[nstages++] = hook.v;
+	}
+	stages[nstages++] = apply.v;
+	rc = cmd_run_report(&cp, "build", stages, nstages);
 	strvec_clear(&extract);
+	strvec_clear(&hook);
 	strvec_clear(&apply);
 	return rc;
 }

@@ -23,28 +23,34 @@ const struct cmd *cmd_find(const char *name);
 int cmd_build(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
+int cmd_hooks(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_sandbox(int argc, char **argv);
+int cmd_sync(int argc, char **argv);
+int cmd_wizard(int argc, char **argv);
 
 /*
  * The options every project command shares, handed on to the filters it
- * runs: -C/--project, -e/--env, --db, --tracking-table, and --format.
+ * runs: -C/--project, -e/--env, --db, --tracking-table, --format and
+ * --no-hooks.
  * Put CMD_PROJECT_OPTIONS in a getopt_long table and let
  * cmd_project_option() take those options first.
  */
-enum { CMD_OPT_DB = 1000, CMD_OPT_TABLE, CMD_OPT_FORMAT, CMD_OPT_FIRST_FREE };
+enum { CMD_OPT_DB = 1000, CMD_OPT_TABLE, CMD_OPT_FORMAT, CMD_OPT_NOHOOKS, CMD_OPT_FIRST_FREE };
 #define CMD_PROJECT_SHORTOPTS "C:e:h"
 #define CMD_PROJECT_OPTIONS \
 	{ "db", required_argument, NULL, CMD_OPT_DB }, \
 	{ "env", required_argument, NULL, 'e' }, \
 	{ "format", required_argument, NULL, CMD_OPT_FORMAT }, \
 	{ "help", no_argument, NULL, 'h' }, \
+	{ "no-hooks", no_argument, NULL, CMD_OPT_NOHOOKS }, \
 	{ "project", required_argument, NULL, 'C' }, \
 	{ "tracking-table", required_argument, NULL, CMD_OPT_TABLE }
 
 struct cmd_project {
 	const char *root, *env, *db, *table;
 	int json;              /* --format json */
+	int no_hooks;          /* --no-hooks */
 };
 
 /* 1 when c was one of the shared options (stored in cp), 0 otherwise, -1 on a bad value. */
@@ -52,6 +58,15 @@ int cmd_project_option(struct cmd_project *cp, int c, const char *arg);
 /* Append the shared options to a filter's argv. */
 struct strvec;
 void cmd_project_args(const struct cmd_project *cp, struct strvec *argv);
+
+/*
+ * Hooks: cmd_hook_stage fills argv with a `conf-hook <point>` stage for
+ * run_type (build, migrate_up, migrate_down, sync); cmd_hook_args appends
+ * conf-apply's hook options (--run-type, and --no-hooks when asked).
+ */
+void cmd_hook_stage(const struct cmd_project *cp, const char *point, const char *run_type,
+    struct strvec *argv);
+void cmd_hook_args(const struct cmd_project *cp, const char *run_type, struct strvec *argv);
 
 /*
  * Run a pipeline of filters (each a NULL-terminated argv) and report what

@@ -25,10 +25,11 @@ usage(FILE *fp, int code)
 	    "       confiture migrate resolve version --applied|--rolled-back [project options]\n"
 	    "\n"
 	    "project options: [-C dir] [-e env] [--db url] [--tracking-table name]\n"
-	    "                 [--format text|json]\n"
+	    "                 [--format text|json] [--no-hooks]\n"
 	    "\n"
 	    "  up        apply pending migrations, each in its own transaction:\n"
-	    "            conf-extract --pending | conf-apply (pipelines/migrate-up)\n"
+	    "            conf-extract --pending | conf-hook before_validate | conf-apply\n"
+	    "            (pipelines/migrate-up); hooks run as in conf-hook(1)\n"
 	    "  down      roll back the last migration (or --steps n, or back to --to V);\n"
 	    "            refuses, before changing anything, when a .down.sql is missing\n"
 	    "  status    list migrations, applied or pending (exit 0 either way)\n"
@@ -52,9 +53,11 @@ run_up_down(const char *verb, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cmd_project cp;
-	struct strvec extract = STRVEC_INIT, apply = STRVEC_INIT;
+	struct strvec extract = STRVEC_INIT, apply = STRVEC_INIT, hook = STRVEC_INIT;
 	const char *to = NULL, *steps = NULL, *wait = NULL;
-	const char *const *stages[2];
+	const char *run_type = strcmp(verb, "down") == 0 ? "migrate_down" : "migrate_up";
+	const char *const *stages[3];
+	size_t nstages = 0;
 	char command[64];
 	int c, drift = 0, rc, baseline = strcmp(verb, "baseline") == 0;
 
@@ -112,11 +115,17 @@ run_up_down(const char *verb, int argc, char **argv)
 		strvec_push(&apply, "--lock-wait");
 		strvec_push(&apply, wait);
 	}
-	stages[0] = extract.v;
-	stages[1] = apply.v;
+	cmd_hook_args(&cp, run_type, &apply);
+	stages[nstages++] = extract.v;
+	if (!baseline && !cp.no_hooks) {
+		cmd_hook_stage(&cp, "before_validate", run_type, &hook);
+		stages[nstages++] = hook.v;
+	}
+	stages[nstages++] = apply.v;
 	snprintf(command, sizeof(command), "migrate %s", verb);
-	rc = cmd_run_report(&cp, command, stages, 2);
+	rc = cmd_run_report(&cp, command, stages, nstages);
 	strvec_clear(&extract);
+	strvec_clear(&hook);
 	strvec_clear(&apply);
 	return rc;
 }

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "error.h"
@@ -18,6 +20,7 @@ cmd_project_option(struct cmd_project *cp, int c, const char *arg)
 	case 'e': cp->env = arg; return 1;
 	case CMD_OPT_DB: cp->db = arg; return 1;
 	case CMD_OPT_TABLE: cp->table = arg; return 1;
+	case CMD_OPT_NOHOOKS: cp->no_hooks = 1; return 1;
 	case CMD_OPT_FORMAT:
 		if (strcmp(arg, "json") == 0)
 			cp->json = 1;
@@ -55,9 +58,41 @@ cmd_project_args(const struct cmd_project *cp, struct strvec *argv)
 
 struct report {
 	const struct cmd_project *cp;
-	cJSON *results, *errors;
+	cJSON *results, *errors, *hook_results;
 	long counts[6];
+	long hooks;
 };
+
+void
+cmd_hook_stage(const struct cmd_project *cp, const char *point, const char *run_type,
+    struct strvec *argv)
+{
+	strvec_push(argv, "conf-hook");
+	if (cp->root) {
+		strvec_push(argv, "-C");
+		strvec_push(argv, cp->root);
+	}
+	if (cp->env) {
+		strvec_push(argv, "-e");
+		strvec_push(argv, cp->env);
+	}
+	if (cp->db) {
+		strvec_push(argv, "--db");
+		strvec_push(argv, cp->db);
+	}
+	strvec_push(argv, "--run-type");
+	strvec_push(argv, run_type);
+	strvec_push(argv, point);
+}
+
+void
+cmd_hook_args(const struct cmd_project *cp, const char *run_type, struct strvec *argv)
+{
+	strvec_push(argv, "--run-type");
+	strvec_push(argv, run_type);
+	if (cp->no_hooks)
+		strvec_push(argv, "--no-hooks");
+}
 
 static const char *const statuses[] = { "applied", "rolled_back", "skipped", "baselined", "built", NULL };
 
@@ -106,6 +141,21 @@ on_line(void *arg, const char *line)
 		cJSON_AddItemToArray(rp->errors, rec);
 		return 0;
 	}
+	if (strcmp(kind, "hook_result") == 0) {
+		if (!rp->cp->json) {
+			const char *status = record_str(rec, "status");
+			char label[256];
+
+			snprintf(label, sizeof(label), "%s/%s",
+			    record_str(rec, "point") ? record_str(rec, "point") : "?",
+			    record_str(rec, "hook") ? record_str(rec, "hook") : "?");
+			printf("%-12s %-40s %-15s %7.0f ms\n", "hook", label, status ? status : "?",
+			    record_num(rec, "duration_ms", 0));
+		}
+		rp->hooks++;
+		cJSON_AddItemToArray(rp->hook_results, rec);
+		return 0;
+	}
 	if (strcmp(kind, "end") != 0)
 		cJSON_AddItemToArray(rp->results, rec);
 	else
@@ -127,6 +177,14 @@ cmd_run_report(const struct cmd_project *cp, const char *command,
 	rp.cp = cp;
 	rp.results = cJSON_CreateArray();
 	rp.errors = cJSON_CreateArray();
+	rp.hook_results = cJSON_CreateArray();
+	if (getenv("CONFITURE_RUN_ID") == NULL) {
+		/* One id for every stage of this run, so that hooks can tell runs apart. */
+		char id[64];
+
+		snprintf(id, sizeof(id), "%ld-%ld", (long)time(NULL), (long)getpid());
+		setenv("CONFITURE_RUN_ID", id, 1);
+	}
 	for (i = 0; i < n; i++)
 		ps[i].argv = (const char **)stages[i];
 	code = pipeline_run(ps, n, on_line, &rp, &err);
@@ -151,6 +209,7 @@ cmd_run_report(const struct cmd_project *cp, const char *command,
 		cJSON_AddNumberToObject(doc, "exit_code", code);
 		cJSON_AddItemToObject(doc, "results", rp.results);
 		cJSON_AddItemToObject(doc, "errors", rp.errors);
+		cJSON_AddItemToObject(doc, "hooks", rp.hook_results);
 		text = cJSON_PrintUnformatted(doc);
 		printf("%s\n", text);
 		cJSON_free(text);
@@ -163,6 +222,7 @@ cmd_run_report(const struct cmd_project *cp, const char *command,
 			    rp.counts[0], rp.counts[1], rp.counts[2], rp.counts[3]);
 		cJSON_Delete(rp.results);
 		cJSON_Delete(rp.errors);
+		cJSON_Delete(rp.hook_results);
 	}
 	free(ps);
 	return code;

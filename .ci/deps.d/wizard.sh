@@ -1,0 +1,2 @@
+# wizard: tests/7*.bats drive confiture wizard in a real terminal with tmux.
+apt-get install -y tmux
