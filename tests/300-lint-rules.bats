@@ -38,3 +38,10 @@ cases() {
 	assert_success
 	assert_output '{"kind":"end","v":1,"records":0}'
 }
+
+@test "the linting guide's examples run as written: each rule's bad example triggers it, its good one does not" {
+	[ "$(grep -c '^### `' "$CONF_ROOT/docs/guides/linting.md")" -eq 59 ]
+	cd "$BATS_TEST_TMPDIR"
+	run --separate-stderr "$CONF_ROOT/tests/helpers/doctest" "$CONF_ROOT/docs/guides/linting.md"
+	assert_success
+}
