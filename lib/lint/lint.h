@@ -166,9 +166,8 @@ void lint_schema_rules(struct lint_run *run);
 enum lint_format { LINT_FMT_NDJSON, LINT_FMT_TEXT, LINT_FMT_SARIF, LINT_FMT_GITHUB };
 int lint_format_parse(const char *s);
 /*
- * Write the findings to fp in a format.  Returns 0 or -1 on a write error.
- * *worst is set to the highest severity found (LINT_NEVER if none... see
- * lint_failed).
+ * Write the findings to fp in a format (ndjson closes with the end record;
+ * text ends with the summary line).  Returns 0 or -1 on a write error.
  */
 int lint_write(const struct lint_run *run, enum lint_format fmt, FILE *fp);
 /* True when a finding is at or above cfg->fail_on. */
