@@ -11,6 +11,10 @@ teardown_file() {
 	sandbox_stop
 }
 
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+}
+
 @test "confiture lint: the schema files as one schema, then the pending migrations only" {
 	url=$(new_db)
 	dir=$(mkproject)
