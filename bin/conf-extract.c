@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog.h"
 #include "cli.h"
 #include "dataextract.h"
 #include "db.h"
@@ -19,7 +20,7 @@ usage(FILE *fp, int code)
 	fprintf(fp,
 	    "usage: conf-extract [-hV] [-C dir] [-e env] [--db url] [--tracking-table name]\n"
 	    "                    [--up | --down | --build | --status] [--pending]\n"
-	    "                    [--to version] [--steps n] [--allow-drift]\n"
+	    "                    [--to version] [--steps n] [--allow-drift] [--schema]\n"
 	    "       conf-extract --data [--tables a,b,...] [--tables-like pattern] [--plan]\n"
 	    "                    [-C dir] [-e env] [--db url]\n"
 	    "\n"
@@ -39,6 +40,7 @@ usage(FILE *fp, int code)
 	    "  --to version      up: stop after this version; down: roll back to it\n"
 	    "  --steps n         at most n migrations (down: default 1)\n"
 	    "  --allow-drift     do not refuse applied migrations whose file has changed\n"
+	    "  --schema          the database's catalog as schema records, for conf-lint\n"
 	    "  --data            the database's rows instead: one table record per table\n"
 	    "                    (parents first), then each table's rows, all from one\n"
 	    "                    REPEATABLE READ snapshot with COPY ... TO STDOUT\n"
@@ -104,7 +106,7 @@ int
 main(int argc, char **argv)
 {
 	enum { OPT_DB = 256, OPT_TABLE, OPT_UP, OPT_DOWN, OPT_BUILD, OPT_STATUS, OPT_PENDING,
-	    OPT_TO, OPT_STEPS, OPT_DRIFT, OPT_DATA, OPT_TABLES, OPT_LIKE, OPT_PLAN };
+	    OPT_TO, OPT_STEPS, OPT_DRIFT, OPT_SCHEMA, OPT_DATA, OPT_TABLES, OPT_LIKE, OPT_PLAN };
 	static const struct option longopts[] = {
 		{ "allow-drift", no_argument, NULL, OPT_DRIFT },
 		{ "build", no_argument, NULL, OPT_BUILD },
@@ -117,6 +119,7 @@ main(int argc, char **argv)
 		{ "plan", no_argument, NULL, OPT_PLAN },
 		{ "project", required_argument, NULL, 'C' },
 		{ "status", no_argument, NULL, OPT_STATUS },
+		{ "schema", no_argument, NULL, OPT_SCHEMA },
 		{ "steps", required_argument, NULL, OPT_STEPS },
 		{ "tables", required_argument, NULL, OPT_TABLES },
 		{ "tables-like", required_argument, NULL, OPT_LIKE },
@@ -133,7 +136,7 @@ main(int argc, char **argv)
 	PGconn *conn = NULL;
 	struct strvec tables = STRVEC_INIT, likes = STRVEC_INIT;
 	char *end;
-	int c, data = 0, plan = 0;
+	int c, schema = 0, data = 0, plan = 0;
 
 	die_init(argv[0]);
 	die_on_sigpipe();
@@ -151,6 +154,7 @@ main(int argc, char **argv)
 		case OPT_BUILD: o.mode = EXTRACT_BUILD; break;
 		case OPT_STATUS: o.mode = EXTRACT_STATUS; break;
 		case OPT_PENDING: o.pending = 1; break;
+		case OPT_SCHEMA: schema = 1; break;
 		case OPT_TO: o.to = optarg; break;
 		case OPT_DRIFT: o.allow_drift = 1; break;
 		case OPT_DATA: data = 1; break;
@@ -179,6 +183,12 @@ main(int argc, char **argv)
 		die(CONF_EXIT_USAGE, "--tables, --tables-like and --plan go with --data");
 	if (project_load(&p, root, env, db, &err) < 0)
 		fail(&err);
+	if (schema) {
+		if (catalog_snapshot(p.conninfo, stdout, &err) < 0)
+			fail(&err);
+		project_release(&p);
+		finish(0);
+	}
 	if (data)
 		data_extract_main(&p, table, tables.v, likes.v, plan);
 	if (table) {

@@ -85,6 +85,10 @@ run_up_down(const char *verb, int argc, char **argv)
 		fprintf(stderr, "confiture: migrate baseline needs --through version\n");
 		return CONF_EXIT_USAGE;
 	}
+	/* validation stage: lint the pending migrations first (lib/cmd/lint.c) */
+	if (strcmp(verb, "up") == 0 && (rc = cmd_lint_gate(&cp)) != 0)
+		return rc;
+	/* end of the validation stage */
 	strvec_push(&extract, "conf-extract");
 	cmd_project_args(&cp, &extract);
 	if (strcmp(verb, "down") == 0)
