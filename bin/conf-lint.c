@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "die.h"
 #include "lint/lint.h"
+#include "project.h"
 #include "record.h"
 #include "strbuf.h"
 #include "strvec.h"
@@ -20,6 +21,7 @@ usage(FILE *fp, int code)
 	fprintf(fp,
 	    "usage: conf-lint [-hV] [-c config] [-f format] [-d rule] [-e rule] [--fail-on severity]\n"
 	    "                 [--assume-in-transaction auto|yes|no] [--profile file] [--schema] [file ...]\n"
+	    "       conf-lint --gate [-C dir] [--environment env] [-c config] [file]\n"
 	    "\n"
 	    "Lint SQL migrations and schemas.  Each file (a directory means its *.sql files, in\n"
 	    "order; none or \"-\" means standard input) is a migration against an existing\n"
@@ -37,6 +39,13 @@ usage(FILE *fp, int code)
 	    "      --profile FILE       anonymization profile for sensitive-column-unmasked\n"
 	    "      --schema             the inputs are the complete schema (enables schema rules)\n"
 	    "      --list-rules         print the rule catalogue (id, category, severity, input)\n"
+	    "      --gate               the validation stage of a migration stream: lint each up\n"
+	    "                           migration, pass the stream on, or, with findings at or\n"
+	    "                           above lint.migrate_fail_on (default error), write an\n"
+	    "                           error record instead and exit 1\n"
+	    "  -C, --project DIR        with --gate: the project (its db/lint.yaml)\n"
+	    "      --environment ENV    with --gate: read the lint: section of\n"
+	    "                           db/environments/ENV.yaml\n"
 	    "  -h, --help               show this help\n"
 	    "  -V, --version            show the version\n"
 	    "\n%s", cli_exit_table);
@@ -169,7 +178,7 @@ list_rules(const struct lint_config *cfg)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_FAIL = 256, OPT_TXN, OPT_PROFILE, OPT_SCHEMA, OPT_LIST };
+	enum { OPT_FAIL = 256, OPT_TXN, OPT_PROFILE, OPT_SCHEMA, OPT_LIST, OPT_GATE, OPT_ENV };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "format", required_argument, NULL, 'f' },
@@ -180,6 +189,9 @@ main(int argc, char **argv)
 		{ "profile", required_argument, NULL, OPT_PROFILE },
 		{ "schema", no_argument, NULL, OPT_SCHEMA },
 		{ "list-rules", no_argument, NULL, OPT_LIST },
+		{ "gate", no_argument, NULL, OPT_GATE },
+		{ "project", required_argument, NULL, 'C' },
+		{ "environment", required_argument, NULL, OPT_ENV },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -189,13 +201,23 @@ main(int argc, char **argv)
 	struct lint_run run;
 	struct strvec toggles = STRVEC_INIT;
 	const char *config = NULL, *profile = NULL, *fail = NULL, *txn = NULL;
-	int c, fmt = LINT_FMT_NDJSON, schema = 0, list = 0, input_error = 0, code;
+	int c, fmt = LINT_FMT_NDJSON, schema = 0, list = 0, input_error = 0, code, gate = 0;
+	const char *root = NULL, *envname = NULL;
 	size_t i;
 
 	die_init(argv[0]);
 	die_on_sigpipe();
-	while ((c = getopt_long(argc, argv, "c:f:d:e:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:f:d:e:hVC:", longopts, NULL)) != -1) {
 		switch (c) {
+		case OPT_GATE:
+			gate = 1;
+			break;
+		case 'C':
+			root = optarg;
+			break;
+		case OPT_ENV:
+			envname = optarg;
+			break;
 		case 'c':
 			config = optarg;
 			break;
@@ -237,6 +259,14 @@ main(int argc, char **argv)
 		}
 	}
 	lint_config_init(&cfg);
+	if (gate) {
+		struct project p;
+
+		if (project_load(&p, root, envname, NULL, &err) < 0 ||
+		    lint_config_project(&cfg, &p, &err) < 0)
+			die_error(&err);
+		project_release(&p);
+	}
 	if (config && lint_config_load(&cfg, config, &err) < 0)
 		die_error(&err);
 	if (profile && lint_config_load_profile(&cfg, profile, &err) < 0)
@@ -264,6 +294,24 @@ main(int argc, char **argv)
 	}
 	if (list)
 		list_rules(&cfg);
+	if (gate) {
+		const char *name;
+		FILE *in;
+
+		if (argc - optind > 1)
+			usage(stderr, CONF_EXIT_USAGE);
+		if ((in = cli_open_input(argv[optind], &name, &err)) == NULL)
+			die_error(&err);
+		code = lint_gate(&cfg, root, in, name, stdout, &err);
+		if (code == -2)
+			finish(err.code ? err.code : CONF_EXIT_USAGE);
+		if (code < 0) {
+			record_emit(stdout, record_from_error("conf-lint", &err));
+			die_error(&err);
+		}
+		lint_config_release(&cfg);
+		finish(0);
+	}
 
 	if (optind == argc)
 		read_path(schema ? "db/schema" : "-");

@@ -56,7 +56,7 @@ setup() {
 	run --separate-stderr confiture migrate up -C "$dir" --db "$url"
 	assert_failure 1
 	[[ "$stderr" == *'002_backfill.up.sql:1:1: error: update-without-where: '* ]]
-	[[ "$stderr" == *'migrate up stopped by lint: 1 finding at or above error'* ]]
+	[[ "$stderr" == *'lint: 1 finding at or above error: nothing was applied'* ]]
 	[ "$(q "$url" "SELECT count(*) FROM pg_class WHERE relname = 'users'")" = 0 ]
 	migration "$dir" 002 backfill '-- confiture-ignore update-without-where
 UPDATE users SET active = true;'

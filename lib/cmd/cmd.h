@@ -77,11 +77,4 @@ void cmd_hook_args(const struct cmd_project *cp, const char *run_type, struct st
 int cmd_run_report(const struct cmd_project *cp, const char *command,
     const char *const *const *stages, size_t n);
 
-/*
- * The validation stage of migrate up: lint the pending migrations and print
- * the findings at or above lint.migrate_fail_on (default error) on stderr.
- * Returns 0 to go on, CONF_EXIT_FINDINGS to stop, CONF_EXIT_USAGE on bad settings.
- */
-int cmd_lint_gate(const struct cmd_project *cp);
-
 #endif

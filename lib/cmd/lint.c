@@ -38,18 +38,7 @@ usage(FILE *fp, int code)
 static int
 load_config(const struct project *p, struct lint_config *cfg, struct conf_error *err)
 {
-	struct stat st;
-	char *own = xstrfmt("%s/db/lint.yaml", p->root);
-	int rc = 0;
-
-	if (p->env_file && lint_config_load(cfg, p->env_file, err) < 0)
-		rc = -1;
-	else if (stat(own, &st) == 0 && lint_config_load(cfg, own, err) < 0)
-		rc = -1;
-	free(own);
-	cfg->runner_lock_timeout = p->lock_timeout != NULL;
-	cfg->runner_stmt_timeout = p->statement_timeout != NULL;
-	return rc;
+	return lint_config_project(cfg, p, err);
 }
 
 static int
@@ -207,56 +196,6 @@ cmd_lint(int argc, char **argv)
 		rc = err.code ? err.code : CONF_EXIT_USAGE;
 	} else {
 		rc = lint_failed(&run) ? CONF_EXIT_FINDINGS : CONF_EXIT_OK;
-	}
-	lint_run_release(&run);
-	lint_config_release(&cfg);
-	project_release(&p);
-	return rc;
-}
-
-int
-cmd_lint_gate(const struct cmd_project *cp)
-{
-	struct conf_error err = CONF_ERROR_INIT;
-	struct lint_config cfg;
-	struct lint_run run;
-	struct project p;
-	size_t i, stop = 0;
-	int rc;
-
-	if (project_load(&p, cp->root, cp->env, cp->db, &err) < 0)
-		return 0;     /* the pipeline reports it */
-	lint_config_init(&cfg);
-	if (load_config(&p, &cfg, &err) < 0) {
-		fprintf(stderr, "confiture: %s\n", err.message);
-		lint_config_release(&cfg);
-		project_release(&p);
-		return CONF_EXIT_USAGE;
-	}
-	if (cfg.migrate_fail_on == LINT_NEVER) {
-		lint_config_release(&cfg);
-		project_release(&p);
-		return 0;
-	}
-	lint_run_init(&run, &cfg, 0);
-	rc = lint_migrations(&run, &p, 0, 1, &err);
-	if (rc < 0) {
-		rc = 0;       /* syntax errors and the like: conf-extract reports them with their location */
-	} else {
-		for (i = 0; i < run.nfindings; i++)
-			if (run.findings[i].severity >= cfg.migrate_fail_on)
-				stop++;
-		if (stop) {
-			struct lint_run shown = run;
-
-			/* the findings go to people, on stderr */
-			shown.cfg = &cfg;
-			lint_write(&shown, LINT_FMT_TEXT, stderr);
-			fprintf(stderr, "confiture: migrate up stopped by lint: %zu finding%s at or above %s\n",
-			    stop, stop == 1 ? "" : "s", lint_severity_name(cfg.migrate_fail_on));
-			fprintf(stderr, "hint: fix the migration, add -- confiture-ignore <rule>, or set lint.migrate_fail_on\n");
-			rc = CONF_EXIT_FINDINGS;
-		}
 	}
 	lint_run_release(&run);
 	lint_config_release(&cfg);

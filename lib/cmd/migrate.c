@@ -54,9 +54,10 @@ run_up_down(const char *verb, int argc, char **argv)
 	};
 	struct cmd_project cp;
 	struct strvec extract = STRVEC_INIT, apply = STRVEC_INIT, hook = STRVEC_INIT;
+	struct strvec lint = STRVEC_INIT;
 	const char *to = NULL, *steps = NULL, *wait = NULL;
 	const char *run_type = strcmp(verb, "down") == 0 ? "migrate_down" : "migrate_up";
-	const char *const *stages[3];
+	const char *const *stages[4];
 	size_t nstages = 0;
 	char command[64];
 	int c, drift = 0, rc, baseline = strcmp(verb, "baseline") == 0;
@@ -85,10 +86,6 @@ run_up_down(const char *verb, int argc, char **argv)
 		fprintf(stderr, "confiture: migrate baseline needs --through version\n");
 		return CONF_EXIT_USAGE;
 	}
-	/* validation stage: lint the pending migrations first (lib/cmd/lint.c) */
-	if (strcmp(verb, "up") == 0 && (rc = cmd_lint_gate(&cp)) != 0)
-		return rc;
-	/* end of the validation stage */
 	strvec_push(&extract, "conf-extract");
 	cmd_project_args(&cp, &extract);
 	if (strcmp(verb, "down") == 0)
@@ -121,11 +118,26 @@ run_up_down(const char *verb, int argc, char **argv)
 		cmd_hook_stage(&cp, "before_validate", run_type, &hook);
 		stages[nstages++] = hook.v;
 	}
+	if (strcmp(verb, "up") == 0) {
+		/* The validation stage, after before_validate: lint.migrate_fail_on decides. */
+		strvec_push(&lint, "conf-lint");
+		strvec_push(&lint, "--gate");
+		if (cp.root) {
+			strvec_push(&lint, "-C");
+			strvec_push(&lint, cp.root);
+		}
+		if (cp.env) {
+			strvec_push(&lint, "--environment");
+			strvec_push(&lint, cp.env);
+		}
+		stages[nstages++] = lint.v;
+	}
 	stages[nstages++] = apply.v;
 	snprintf(command, sizeof(command), "migrate %s", verb);
 	rc = cmd_run_report(&cp, command, stages, nstages);
 	strvec_clear(&extract);
 	strvec_clear(&hook);
+	strvec_clear(&lint);
 	strvec_clear(&apply);
 	return rc;
 }

@@ -146,6 +146,23 @@ struct lint_run {
 	struct strvec ignore_file;     /* per current file: ids, or "*" */
 };
 
+/*
+ * Load a project's lint settings: the `lint:` section of its environment
+ * file, then db/lint.yaml; note whether the runner sets the timeouts itself.
+ */
+struct project;
+int lint_config_project(struct lint_config *cfg, const struct project *p, struct conf_error *err);
+/*
+ * The validation stage of a migration stream (conf-lint --gate): read the
+ * whole stream, lint every up migration (its file under root when readable),
+ * show findings on stderr; when some are at or above cfg->migrate_fail_on,
+ * return -1 with err (CONF_EXIT_FINDINGS) having written nothing, otherwise
+ * write the stream on unchanged.  An error record upstream is passed on and
+ * -2 returned (err carries its code); a malformed or truncated stream is -1.
+ */
+int lint_gate(const struct lint_config *cfg, const char *root, FILE *in, const char *name,
+    FILE *out, struct conf_error *err);
+
 void lint_run_init(struct lint_run *run, const struct lint_config *cfg, int schema_mode);
 void lint_run_release(struct lint_run *run);
 
