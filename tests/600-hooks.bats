@@ -440,3 +440,14 @@ EOF
 	[ "$(ls backups | wc -l)" -eq 2 ]
 	[ "$(jq -r .context.migration_id migrations.log)" = 20260201100000 ]
 }
+
+@test "a lint stop comes after before_validate and runs on_error" {
+	recorder before_validate
+	recorder on_error
+	migration "$P" 3 wipe "DELETE FROM a;"
+	run --separate-stderr confiture migrate up --db "$DB"
+	[ "$status" -eq 1 ]
+	[ "$(jq -r .point hooks.log | tr '\n' ' ')" = "before_validate on_error " ]
+	jq -e -s '.[1].error.source == "conf-lint" and (.[1].error.message | contains("nothing was applied"))' hooks.log
+	[ "$(q "$DB" "SELECT count(*) FROM pg_tables WHERE tablename = 'a'")" = 0 ]
+}
