@@ -16,7 +16,7 @@ usage(FILE *fp, int code)
 {
 	fprintf(fp,
 	    "usage: confiture build [--create] [-C dir] [-e env] [--db url]\n"
-	    "                       [--format text|json] [--no-hooks]\n"
+	    "                       [--format text|json] [--no-hooks] [--dry-run [--max-risk level]]\n"
 	    "\n"
 	    "Apply every .sql file under db/schema (or the environment's include_dirs),\n"
 	    "in sorted path order, as one transaction: conf-extract --build |\n"
@@ -25,7 +25,9 @@ usage(FILE *fp, int code)
 	    "as file:line:col before the database is touched.\n"
 	    "\n"
 	    "  --create    create the database first when it does not exist\n"
-	    "  --no-hooks  run no hooks (see conf-hook(1))\n");
+	    "  --no-hooks  run no hooks (see conf-hook(1))\n"
+	    "  --dry-run   change nothing: print conf-impact's report of the build; with\n"
+	    "              --max-risk, exit 1 when it is above that risk\n");
 	return code;
 }
 
@@ -67,10 +69,12 @@ create_database(const char *conninfo, struct conf_error *err)
 int
 cmd_build(int argc, char **argv)
 {
-	enum { OPT_CREATE = CMD_OPT_FIRST_FREE };
+	enum { OPT_CREATE = CMD_OPT_FIRST_FREE, OPT_DRY, OPT_MAXRISK };
 	static const struct option longopts[] = {
 		CMD_PROJECT_OPTIONS,
 		{ "create", no_argument, NULL, OPT_CREATE },
+		{ "dry-run", no_argument, NULL, OPT_DRY },
+		{ "max-risk", required_argument, NULL, OPT_MAXRISK },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct conf_error err = CONF_ERROR_INIT;
@@ -78,7 +82,8 @@ cmd_build(int argc, char **argv)
 	const char *const *stages[3];
 	size_t nstages = 0;
 	struct cmd_project cp;
-	int c, rc, create = 0;
+	int c, rc, create = 0, dry = 0;
+	const char *max_risk = NULL;
 
 	memset(&cp, 0, sizeof(cp));
 	optind = 1;
@@ -91,11 +96,22 @@ cmd_build(int argc, char **argv)
 		switch (c) {
 		case 'h': return usage(stdout, 0);
 		case OPT_CREATE: create = 1; break;
+		case OPT_DRY: dry = 1; break;
+		case OPT_MAXRISK: max_risk = optarg; break;
 		default: return usage(stderr, CONF_EXIT_USAGE);
 		}
 	}
 	if (optind != argc)
 		return usage(stderr, CONF_EXIT_USAGE);
+	if (dry) {
+		/* Nothing runs but the prediction (no database needed, none created). */
+		strvec_push(&extract, "conf-extract");
+		cmd_project_args(&cp, &extract);
+		strvec_push(&extract, "--build");
+		rc = cmd_dry_run(&cp, extract.v, max_risk);
+		strvec_clear(&extract);
+		return rc;
+	}
 	if (create) {
 		struct project p;
 

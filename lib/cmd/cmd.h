@@ -69,6 +69,17 @@ void cmd_hook_stage(const struct cmd_project *cp, const char *point, const char 
 void cmd_hook_args(const struct cmd_project *cp, const char *run_type, struct strvec *argv);
 
 /*
+ * Impact (lib/cmd/dryrun.c).  cmd_dry_run runs extract | conf-impact and
+ * prints its report (text, or its records with --format json); returns the
+ * pipeline's status (1 when max_risk, if set, is exceeded).
+ * cmd_impact_stage fills argv with a `conf-impact --max-risk L` gate.
+ * cmd_max_risk is `given`, else the environment's migration.max_risk, else NULL.
+ */
+int cmd_dry_run(const struct cmd_project *cp, const char *const *extract, const char *max_risk);
+void cmd_impact_stage(const struct cmd_project *cp, const char *max_risk, struct strvec *argv);
+const char *cmd_max_risk(const struct cmd_project *cp, const char *given, char *buf, size_t len);
+
+/*
  * Run a pipeline of filters (each a NULL-terminated argv) and report what
  * the last one writes: results as text lines on stdout, or with cp->json one
  * JSON document {"command":..., "ok":..., "results":[...], "errors":[...]}.

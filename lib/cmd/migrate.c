@@ -20,6 +20,7 @@ usage(FILE *fp, int code)
 	    "usage: confiture migrate up [--to version] [--steps n] [--allow-drift]\n"
 	    "                            [--lock-wait seconds] [project options]\n"
 	    "       confiture migrate down [--steps n | --to version] [project options]\n"
+	    "       (up and down also take [--dry-run] [--max-risk low|medium|high] [--force])\n"
 	    "       confiture migrate status [project options]\n"
 	    "       confiture migrate baseline --through version [project options]\n"
 	    "       confiture migrate resolve version --applied|--rolled-back [project options]\n"
@@ -32,6 +33,12 @@ usage(FILE *fp, int code)
 	    "            (pipelines/migrate-up); hooks run as in conf-hook(1)\n"
 	    "  down      roll back the last migration (or --steps n, or back to --to V);\n"
 	    "            refuses, before changing anything, when a .down.sql is missing\n"
+	    "  --dry-run   change nothing: print conf-impact's report of the migrations that\n"
+	    "              would run (locks, rewrites, sizes, estimated time, risk); exit 1\n"
+	    "              when one is above --max-risk\n"
+	    "  --max-risk  refuse (exit 1, nothing applied) a run with a migration predicted\n"
+	    "              above this risk; default: the environment's migration.max_risk\n"
+	    "  --force     apply even above --max-risk\n"
 	    "  status    list migrations, applied or pending (exit 0 either way)\n"
 	    "  baseline  record migrations up to --through V as applied, without running them\n"
 	    "  resolve   settle a non-transactional migration left \"failed\" or \"running\":\n"
@@ -42,10 +49,14 @@ usage(FILE *fp, int code)
 static int
 run_up_down(const char *verb, int argc, char **argv)
 {
-	enum { OPT_TO = CMD_OPT_FIRST_FREE, OPT_STEPS, OPT_DRIFT, OPT_WAIT, OPT_THROUGH };
+	enum { OPT_TO = CMD_OPT_FIRST_FREE, OPT_STEPS, OPT_DRIFT, OPT_WAIT, OPT_THROUGH, OPT_DRY,
+	    OPT_MAXRISK, OPT_FORCE };
 	static const struct option longopts[] = {
 		CMD_PROJECT_OPTIONS,
 		{ "allow-drift", no_argument, NULL, OPT_DRIFT },
+		{ "dry-run", no_argument, NULL, OPT_DRY },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "max-risk", required_argument, NULL, OPT_MAXRISK },
 		{ "lock-wait", required_argument, NULL, OPT_WAIT },
 		{ "steps", required_argument, NULL, OPT_STEPS },
 		{ "through", required_argument, NULL, OPT_THROUGH },
@@ -54,10 +65,13 @@ run_up_down(const char *verb, int argc, char **argv)
 	};
 	struct cmd_project cp;
 	struct strvec extract = STRVEC_INIT, apply = STRVEC_INIT, hook = STRVEC_INIT;
-	struct strvec lint = STRVEC_INIT;
+	struct strvec lint = STRVEC_INIT, impact = STRVEC_INIT;
+	const char *max_risk = NULL;
+	char risk_buf[32];
+	int dry = 0, force = 0;
 	const char *to = NULL, *steps = NULL, *wait = NULL;
 	const char *run_type = strcmp(verb, "down") == 0 ? "migrate_down" : "migrate_up";
-	const char *const *stages[4];
+	const char *const *stages[5];
 	size_t nstages = 0;
 	char command[64];
 	int c, drift = 0, rc, baseline = strcmp(verb, "baseline") == 0;
@@ -77,6 +91,9 @@ run_up_down(const char *verb, int argc, char **argv)
 		case OPT_STEPS: steps = optarg; break;
 		case OPT_DRIFT: drift = 1; break;
 		case OPT_WAIT: wait = optarg; break;
+		case OPT_DRY: dry = 1; break;
+		case OPT_FORCE: force = 1; break;
+		case OPT_MAXRISK: max_risk = optarg; break;
 		default: return usage(stderr, CONF_EXIT_USAGE);
 		}
 	}
@@ -113,6 +130,12 @@ run_up_down(const char *verb, int argc, char **argv)
 		strvec_push(&apply, wait);
 	}
 	cmd_hook_args(&cp, run_type, &apply);
+	max_risk = baseline ? NULL : cmd_max_risk(&cp, max_risk, risk_buf, sizeof(risk_buf));
+	if (dry) {
+		/* Nothing runs but the prediction: no hooks, no lint gate, no apply. */
+		rc = cmd_dry_run(&cp, extract.v, max_risk);
+		goto out;
+	}
 	stages[nstages++] = extract.v;
 	if (!baseline && !cp.no_hooks) {
 		cmd_hook_stage(&cp, "before_validate", run_type, &hook);
@@ -132,9 +155,16 @@ run_up_down(const char *verb, int argc, char **argv)
 		}
 		stages[nstages++] = lint.v;
 	}
+	if (max_risk && !force) {
+		/* The risk gate: a migration predicted above max_risk stops the run. */
+		cmd_impact_stage(&cp, max_risk, &impact);
+		stages[nstages++] = impact.v;
+	}
 	stages[nstages++] = apply.v;
 	snprintf(command, sizeof(command), "migrate %s", verb);
 	rc = cmd_run_report(&cp, command, stages, nstages);
+out:
+	strvec_clear(&impact);
 	strvec_clear(&extract);
 	strvec_clear(&hook);
 	strvec_clear(&lint);
