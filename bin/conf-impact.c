@@ -1,4 +1,4 @@
-/* conf-impact: predict what a migration will do before it runs (for now: passes records through unchanged). */
+/* conf-impact: predict (and, on a trial database, measure) what migrations will do before they run. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,20 +6,35 @@
 
 #include "cli.h"
 #include "die.h"
+#include "impact/impact.h"
+#include "record.h"
 
 static void
 usage(FILE *fp, int code)
 {
 	fprintf(fp,
-	    "usage: conf-impact [-hV] [file]\n"
+	    "usage: conf-impact [-hV] [--db url] [--trial] [--format json|text]\n"
+	    "                   [--max-risk level] [file]\n"
 	    "\n"
-	    "conf-impact will predict what a migration will do before it runs.  This version passes every record of its\n"
-	    "input (a file, or standard input when none or \"-\" is given) to standard\n"
-	    "output unchanged and closes the stream with an end record, so that it can\n"
-	    "already stand in a pipeline.\n"
+	    "Read migration and statement records (a file, or standard input when none\n"
+	    "or \"-\" is given) and write one impact record per statement and one per\n"
+	    "migration: the lock mode taken on each table (foreign-key targets\n"
+	    "included), whether the table is rewritten, scanned or only its metadata\n"
+	    "changes, whether it can run in a transaction, whether a down migration\n"
+	    "exists, and a risk level with reasons and recommendations.  Then the input\n"
+	    "records follow unchanged, and the end record.\n"
 	    "\n"
-	    "  -h, --help      show this help\n"
-	    "  -V, --version   show the version\n"
+	    "      --db url          estimate: table sizes and rows, current blockers and\n"
+	    "                        a duration from a throughput probe (read-only)\n"
+	    "      --trial           with --db: run each migration in a transaction, read\n"
+	    "                        its locks, rewrites, sizes and time, run its down\n"
+	    "                        migration, compare the catalog, then ROLLBACK\n"
+	    "      --format f        json (records, the default) or text (a report)\n"
+	    "      --max-risk level  low, medium or high: when a migration exceeds it,\n"
+	    "                        write an error record instead of the migrations and\n"
+	    "                        exit 1\n"
+	    "  -h, --help            show this help\n"
+	    "  -V, --version         show the version\n"
 	    "\n%s", cli_exit_table);
 	if (fp == stdout)
 		finish(code);
@@ -30,19 +45,39 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "trial", no_argument, NULL, 't' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "max-risk", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct conf_error err = CONF_ERROR_INIT;
-	const char *name;
+	struct impact_run run;
+	const char *name, *db = NULL, *format = "json";
+	int c, trial = 0, max_risk = -1, risk;
 	FILE *in;
-	int c;
 
 	die_init(argv[0]);
 	die_on_sigpipe();
 	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'd':
+			db = optarg;
+			break;
+		case 't':
+			trial = 1;
+			break;
+		case 'f':
+			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)
+				die(CONF_EXIT_USAGE, "unknown format \"%s\" (json or text)", optarg);
+			format = optarg;
+			break;
+		case 'm':
+			if ((max_risk = impact_risk_parse(optarg)) < 0)
+				die(CONF_EXIT_USAGE, "unknown risk level \"%s\" (low, medium or high)", optarg);
+			break;
 		case 'h':
 			usage(stdout, 0);
 			break;
@@ -55,9 +90,44 @@ main(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		usage(stderr, CONF_EXIT_USAGE);
+	if (trial && db == NULL)
+		die(CONF_EXIT_USAGE, "--trial needs --db");
 	if ((in = cli_open_input(argv[optind], &name, &err)) == NULL)
 		die_error(&err);
-	if (record_passthrough(in, name, stdout, &err) < 0)
-		die_error(&err);
+	impact_run_init(&run);
+	if (impact_run_read(&run, in, name, &err) < 0)
+		goto fail;
+	if (run.error != NULL) {
+		/* Upstream failed: pass its error on and stop the same way. */
+		record_write(stdout, run.error);
+		c = (int)record_num(run.error, "code", CONF_EXIT_USAGE);
+		impact_run_release(&run);
+		finish(c ? c : CONF_EXIT_USAGE);
+	}
+	if (impact_run_static(&run, &err) < 0)
+		goto fail;
+	risk = impact_run_risk(&run);
+	if (strcmp(format, "text") == 0)
+		impact_run_text(&run, stdout);
+	else if (max_risk < 0 || risk <= max_risk) {
+		if (impact_run_write(&run, stdout, &err) < 0)
+			goto fail;
+	}
+	if (max_risk >= 0 && risk > max_risk) {
+		conf_error_set(&err, CONF_EXIT_FINDINGS, "migration risk is %s, above --max-risk %s",
+		    impact_risk_name(risk), impact_risk_name(max_risk));
+		impact_run_blame(&run, max_risk, &err);
+		if (strcmp(format, "json") == 0)
+			record_emit(stdout, record_from_error("conf-impact", &err));
+		report_error(&err);
+		impact_run_release(&run);
+		finish(CONF_EXIT_FINDINGS);
+	}
+	impact_run_release(&run);
 	finish(0);
+fail:
+	if (strcmp(format, "json") == 0)
+		record_emit(stdout, record_from_error("conf-impact", &err));
+	impact_run_release(&run);
+	die_error(&err);
 }

@@ -1,0 +1,101 @@
+/* impact: what a migration will do to the database, predicted from its parse trees and measured. */
+#ifndef CONF_IMPACT_H
+#define CONF_IMPACT_H
+
+#include <stdio.h>
+#include <cjson/cJSON.h>
+#include <libpq-fe.h>
+
+#include "error.h"
+
+/*
+ * PostgreSQL's table lock modes, weakest first (the numbering of lockdefs.h).
+ * IMPACT_LOCK_NONE: the statement takes no lock on a user table.
+ */
+enum impact_lock {
+	IMPACT_LOCK_NONE = 0,
+	IMPACT_LOCK_ACCESS_SHARE,
+	IMPACT_LOCK_ROW_SHARE,
+	IMPACT_LOCK_ROW_EXCLUSIVE,
+	IMPACT_LOCK_SHARE_UPDATE_EXCLUSIVE,
+	IMPACT_LOCK_SHARE,
+	IMPACT_LOCK_SHARE_ROW_EXCLUSIVE,
+	IMPACT_LOCK_EXCLUSIVE,
+	IMPACT_LOCK_ACCESS_EXCLUSIVE
+};
+
+/* "ACCESS EXCLUSIVE", ... ("" for IMPACT_LOCK_NONE). */
+const char *impact_lock_name(enum impact_lock mode);
+/*
+ * The mode named either as the documentation writes it ("SHARE ROW
+ * EXCLUSIVE") or as pg_locks does ("ShareRowExclusiveLock"); NONE if unknown.
+ */
+enum impact_lock impact_lock_parse(const char *name);
+
+/*
+ * The static facts of one statement, decided from its parse tree
+ * ({"AlterTableStmt":{...}}) following PostgreSQL 15's documented lock
+ * levels.  Returns a new object (caller owns it) with:
+ *   "locks": [{"table":"posts","mode":"ACCESS EXCLUSIVE"}, ...]  tables as
+ *            written, foreign-key targets included, strongest mode per table;
+ *   "lock": the strongest mode of all ("" when none);
+ *   "effect": "rewrite" | "scan" | "rows" | "metadata";
+ *   "rewrite", "scan": booleans;
+ *   "transactional": boolean, and "txn_reason" when false;
+ *   "notes": array of strings (why, in words), possibly empty.
+ */
+cJSON *impact_static(const cJSON *tree);
+
+/*
+ * A run: every record of the input, grouped into migrations, with the
+ * impact records worked out for them.  Filled by impact_run_read, then by
+ * the levels (static, estimate, trial), then written by impact_run_write.
+ */
+struct impact_mig {
+	cJSON *rec;             /* the migration record (borrowed from records) */
+	cJSON **stmts;          /* its statement records (borrowed) */
+	size_t n;
+	cJSON **simpact;        /* one impact record per statement (owned) */
+	cJSON *impact;          /* the migration's impact record (owned) */
+};
+
+struct impact_run {
+	cJSON **records;        /* every input record, in order (owned) */
+	size_t nrec;
+	struct impact_mig *migs;
+	size_t nmig;
+	cJSON *error;           /* an error record met in the input (in records) */
+};
+
+void impact_run_init(struct impact_run *run);
+void impact_run_release(struct impact_run *run);
+/*
+ * Read every record of fp (named name) until the end record.  A statement
+ * whose sql does not parse, a malformed or truncated stream: -1 with err
+ * (CONF_EXIT_USAGE).  An error record from upstream stops the reading and
+ * is kept in run->error (0 is returned).
+ */
+int impact_run_read(struct impact_run *run, FILE *fp, const char *name, struct conf_error *err);
+/* The static level: fill every simpact and impact record; -1 with err when a statement does not parse. */
+int impact_run_static(struct impact_run *run, struct conf_error *err);
+/*
+ * Risk levels: 0 low, 1 medium, 2 high.  impact_risk_parse returns -1 for
+ * an unknown name.  impact_run_risk sets "risk", "reasons" and
+ * "recommendations" on every migration impact record from what the levels
+ * found, and returns the highest.
+ */
+const char *impact_risk_name(int risk);
+int impact_risk_parse(const char *name);
+int impact_run_risk(struct impact_run *run);
+/* Write the impact records, then the input records, then the end record. */
+int impact_run_write(struct impact_run *run, FILE *out, struct conf_error *err);
+
+/*
+ * Name in err's detail the migrations whose risk is above max_risk
+ * ("20260101_add_x: high (ACCESS EXCLUSIVE on posts, rewrite)").
+ */
+void impact_run_blame(const struct impact_run *run, int max_risk, struct conf_error *err);
+/* Write the report for people: one block per migration, one line per statement. */
+void impact_run_text(const struct impact_run *run, FILE *out);
+
+#endif

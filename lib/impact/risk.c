@@ -1,0 +1,157 @@
+/* impact/risk: a migration's risk level, with the reasons and what to do instead. */
+#include <stdio.h>
+#include <string.h>
+
+#include "impact/impact.h"
+#include "record.h"
+
+static const char *const risk_names[] = { "low", "medium", "high" };
+
+const char *
+impact_risk_name(int risk)
+{
+	return risk >= 0 && risk <= 2 ? risk_names[risk] : "";
+}
+
+int
+impact_risk_parse(const char *name)
+{
+	int i;
+
+	for (i = 0; name && i <= 2; i++)
+		if (strcmp(name, risk_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static int
+in_list(const cJSON *list, const char *table)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, list)
+		if (strcmp(record_str(it, "table") ? record_str(it, "table") : "", table) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+add_unique(cJSON *arr, const char *text)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, arr)
+		if (strcmp(cJSON_GetStringValue(it), text) == 0)
+			return;
+	cJSON_AddItemToArray(arr, cJSON_CreateString(text));
+}
+
+/* Size facts of a table from the estimate level, when there are any. */
+static const cJSON *
+table_stats(const cJSON *imp, const char *table)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(imp, "sizes"))
+		if (strcmp(record_str(it, "table") ? record_str(it, "table") : "", table) == 0)
+			return it;
+	return NULL;
+}
+
+static void
+human_bytes(char *buf, size_t size, double b)
+{
+	if (b >= 1e9)
+		snprintf(buf, size, "%.1f GB", b / 1e9);
+	else if (b >= 1e6)
+		snprintf(buf, size, "%.1f MB", b / 1e6);
+	else
+		snprintf(buf, size, "%.0f kB", b / 1e3);
+}
+
+static int
+mig_risk(struct impact_mig *m)
+{
+	cJSON *imp = m->impact, *reasons = cJSON_CreateArray(), *recs = cJSON_CreateArray();
+	const cJSON *created = cJSON_GetObjectItem(imp, "created"), *it;
+	int risk = 0, r;
+	size_t i;
+	char buf[512], size[64];
+
+	for (i = 0; i < m->n; i++) {
+		const cJSON *s = m->simpact[i];
+		int rewrite = record_bool(s, "rewrite", 0), scan = record_bool(s, "scan", 0);
+
+		cJSON_ArrayForEach(it, cJSON_GetObjectItem(s, "locks")) {
+			const char *t = record_str(it, "table");
+			enum impact_lock mode = impact_lock_parse(record_str(it, "mode"));
+			const cJSON *st = table_stats(imp, t);
+			double bytes = st ? record_num(st, "bytes", -1) : -1;
+
+			if (in_list(created, t) || mode < IMPACT_LOCK_SHARE_UPDATE_EXCLUSIVE)
+				continue;
+			r = 0;
+			if (mode >= IMPACT_LOCK_SHARE && (rewrite || scan))
+				r = 2;
+			else if (mode >= IMPACT_LOCK_SHARE)
+				r = 1;
+			/* A measured small table cannot be locked for long. */
+			if (r == 2 && bytes >= 0 && bytes < 10e6)
+				r = 1;
+			if (r == 0)
+				continue;
+			human_bytes(size, sizeof(size), bytes);
+			snprintf(buf, sizeof(buf), "%s on %s%s%s%s%s", impact_lock_name(mode), t,
+			    bytes >= 0 ? ", " : "", bytes >= 0 ? size : "",
+			    rewrite ? ", rewrite" : scan ? ", scan" : "",
+			    record_num(s, "est_ms", -1) >= 0 ? "" : "");
+			if (record_num(s, "est_ms", -1) >= 0) {
+				size_t len = strlen(buf);
+
+				snprintf(buf + len, sizeof(buf) - len, ", ~%.1f s",
+				    record_num(s, "est_ms", 0) / 1000.0);
+			}
+			add_unique(reasons, buf);
+			if (r > risk)
+				risk = r;
+		}
+		if (record_bool(s, "rewrite", 0) == 0 && strcmp(record_str(s, "effect"), "rows") == 0 &&
+		    cJSON_GetArraySize(cJSON_GetObjectItem(s, "notes")) > 0) {
+			add_unique(reasons, "an UPDATE or DELETE without WHERE touches every row");
+			if (risk < 1)
+				risk = 1;
+		}
+		cJSON_ArrayForEach(it, cJSON_GetObjectItem(s, "notes"))
+			if (risk > 0)
+				add_unique(recs, cJSON_GetStringValue(it));
+		if (!record_bool(s, "transactional", 1)) {
+			add_unique(reasons, "a statement cannot run in a transaction: a failure leaves the migration half done");
+			if (risk < 1)
+				risk = 1;
+		}
+	}
+	if (record_num(imp, "blockers", 0) > 0) {
+		add_unique(reasons, "sessions hold conflicting locks on these tables now");
+		risk = 2;
+	}
+	if (!record_bool(imp, "reversible", 1))
+		add_unique(reasons, "no down migration");
+	if (risk > 0)
+		add_unique(recs, "SET lock_timeout = '2s' before the migration and retry on failure");
+	cJSON_AddStringToObject(imp, "risk", impact_risk_name(risk));
+	cJSON_AddItemToObject(imp, "reasons", reasons);
+	cJSON_AddItemToObject(imp, "recommendations", recs);
+	return risk;
+}
+
+int
+impact_run_risk(struct impact_run *run)
+{
+	int top = 0, r;
+	size_t i;
+
+	for (i = 0; i < run->nmig; i++)
+		if (run->migs[i].impact && (r = mig_risk(&run->migs[i])) > top)
+			top = r;
+	return top;
+}

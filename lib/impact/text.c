@@ -1,0 +1,120 @@
+/* impact/text: the impact report for people, and the gate's explanation. */
+#include <stdio.h>
+#include <string.h>
+
+#include "impact/impact.h"
+#include "record.h"
+
+static const char *
+str(const cJSON *rec, const char *field)
+{
+	const char *s = record_str(rec, field);
+
+	return s ? s : "";
+}
+
+static void
+locks_text(const cJSON *imp, FILE *out)
+{
+	const cJSON *it;
+	int first = 1;
+
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(imp, "locks")) {
+		fprintf(out, "%s%s %s", first ? "" : ", ", str(it, "mode"), str(it, "table"));
+		first = 0;
+	}
+	if (first)
+		fputs("no table locks", out);
+}
+
+static void
+list_text(const cJSON *imp, const char *field, const char *title, FILE *out)
+{
+	const cJSON *it;
+
+	if (cJSON_GetArraySize(cJSON_GetObjectItem(imp, field)) == 0)
+		return;
+	fprintf(out, "  %s:\n", title);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(imp, field))
+		if (cJSON_IsString(it))
+			fprintf(out, "    - %s\n", it->valuestring);
+}
+
+static void
+stmt_text(const cJSON *s, FILE *out)
+{
+	const cJSON *obs = cJSON_GetObjectItem(s, "observed");
+
+	fprintf(out, "  %s:%d  %s: ", str(s, "file"), (int)record_num(s, "line", 0), str(s, "node"));
+	locks_text(s, out);
+	fprintf(out, "; %s", str(s, "effect"));
+	if (!record_bool(s, "transactional", 1))
+		fputs("; outside a transaction", out);
+	if (record_num(s, "est_ms", -1) >= 0)
+		fprintf(out, "; ~%.0f ms", record_num(s, "est_ms", 0));
+	fputc('\n', out);
+	if (obs != NULL) {
+		if (record_bool(obs, "skipped", 0)) {
+			fprintf(out, "      trial: not run (%s)\n", str(obs, "reason"));
+		} else {
+			fputs("      trial: ", out);
+			locks_text(obs, out);
+			fprintf(out, "; %s; %.1f ms\n", cJSON_GetArraySize(cJSON_GetObjectItem(obs,
+			    "rewritten")) > 0 ? "rewrite" : "no rewrite", record_num(obs, "elapsed_ms", 0));
+		}
+	}
+}
+
+void
+impact_run_text(const struct impact_run *run, FILE *out)
+{
+	size_t i, j;
+
+	for (i = 0; i < run->nmig; i++) {
+		const struct impact_mig *m = &run->migs[i];
+		const cJSON *imp = m->impact, *rb = cJSON_GetObjectItem(imp, "rollback");
+
+		if (imp == NULL)
+			continue;
+		fprintf(out, "%s%s %s_%s: risk %s\n", i ? "\n" : "", str(imp, "direction"),
+		    str(imp, "version"), str(imp, "name"), str(imp, "risk"));
+		fputs("  locks: ", out);
+		locks_text(imp, out);
+		fprintf(out, "\n  effect: %s; %s; %s\n", str(imp, "effect"),
+		    record_bool(imp, "transactional", 1) ? "transactional" : "not transactional",
+		    record_bool(imp, "reversible", 0) ? "has a down migration" : "no down migration");
+		if (record_num(imp, "est_ms", -1) >= 0)
+			fprintf(out, "  estimated duration: %.0f ms\n", record_num(imp, "est_ms", 0));
+		if (record_num(imp, "trial_ms", -1) >= 0)
+			fprintf(out, "  trial duration: %.1f ms\n", record_num(imp, "trial_ms", 0));
+		if (rb != NULL)
+			fprintf(out, "  down migration: %s\n", str(rb, "status"));
+		list_text(rb, "differences", "differences after up then down", out);
+		list_text(imp, "reasons", "reasons", out);
+		list_text(imp, "recommendations", "recommendations", out);
+		for (j = 0; j < m->n; j++)
+			if (m->simpact[j])
+				stmt_text(m->simpact[j], out);
+	}
+}
+
+void
+impact_run_blame(const struct impact_run *run, int max_risk, struct conf_error *err)
+{
+	char buf[sizeof(err->detail)] = "";
+	size_t i, len = 0;
+
+	for (i = 0; i < run->nmig && len < sizeof(buf) - 1; i++) {
+		const cJSON *imp = run->migs[i].impact, *r;
+
+		if (imp == NULL || impact_risk_parse(str(imp, "risk")) <= max_risk)
+			continue;
+		len += snprintf(buf + len, sizeof(buf) - len, "%s%s_%s: %s", len ? "; " : "",
+		    str(imp, "version"), str(imp, "name"), str(imp, "risk"));
+		r = cJSON_GetArrayItem(cJSON_GetObjectItem(imp, "reasons"), 0);
+		if (r && len < sizeof(buf) - 1)
+			len += snprintf(buf + len, sizeof(buf) - len, " (%s)", r->valuestring);
+	}
+	if (len)
+		conf_error_detail(err, "%s", buf);
+}
