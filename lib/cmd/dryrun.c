@@ -9,22 +9,15 @@
 #include "project.h"
 #include "strvec.h"
 
+/*
+ * conf-impact's static level: it needs no database (the estimate and trial
+ * levels are run by hand: conf-impact --db URL [--trial]).
+ */
 static void
 impact_argv(const struct cmd_project *cp, struct strvec *argv)
 {
+	(void)cp;
 	strvec_push(argv, "conf-impact");
-	if (cp->root) {
-		strvec_push(argv, "-C");
-		strvec_push(argv, cp->root);
-	}
-	if (cp->env) {
-		strvec_push(argv, "-e");
-		strvec_push(argv, cp->env);
-	}
-	if (cp->db) {
-		strvec_push(argv, "--db");
-		strvec_push(argv, cp->db);
-	}
 }
 
 const char *

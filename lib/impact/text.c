@@ -76,12 +76,14 @@ impact_run_text(const struct impact_run *run, FILE *out)
 
 		if (imp == NULL)
 			continue;
-		fprintf(out, "%s%s %s_%s: risk %s\n", i ? "\n" : "", str(imp, "direction"),
-		    str(imp, "version"), str(imp, "name"), str(imp, "risk"));
+		fprintf(out, "%s%s %s%s%s: risk %s\n", i ? "\n" : "", str(imp, "direction"),
+		    str(imp, "version"), *str(imp, "version") ? "_" : "", str(imp, "name"),
+		    str(imp, "risk"));
 		fputs("  locks: ", out);
 		locks_text(imp, out);
 		fprintf(out, "\n  effect: %s; %s; %s\n", str(imp, "effect"),
 		    record_bool(imp, "transactional", 1) ? "transactional" : "not transactional",
+		    strcmp(str(imp, "direction"), "build") == 0 ? "a build (no down migration)" :
 		    record_bool(imp, "reversible", 0) ? "has a down migration" : "no down migration");
 		if (record_num(imp, "est_ms", -1) >= 0)
 			fprintf(out, "  estimated duration: %.0f ms\n", record_num(imp, "est_ms", 0));
