@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "db.h"
 #include "die.h"
 #include "impact/impact.h"
 #include "record.h"
@@ -57,6 +58,7 @@ main(int argc, char **argv)
 	struct impact_run run;
 	const char *name, *db = NULL, *format = "json";
 	int c, trial = 0, max_risk = -1, risk;
+	PGconn *conn = NULL;
 	FILE *in;
 
 	die_init(argv[0]);
@@ -106,6 +108,14 @@ main(int argc, char **argv)
 	}
 	if (impact_run_static(&run, &err) < 0)
 		goto fail;
+	if (db != NULL) {
+		if ((conn = db_connect(db, "conf-impact", &err)) == NULL)
+			goto fail;
+		if (trial && impact_run_trial(&run, conn, &err) < 0)
+			goto fail;
+		PQfinish(conn);
+		conn = NULL;
+	}
 	risk = impact_run_risk(&run);
 	if (strcmp(format, "text") == 0)
 		impact_run_text(&run, stdout);
@@ -126,6 +136,8 @@ main(int argc, char **argv)
 	impact_run_release(&run);
 	finish(0);
 fail:
+	if (conn != NULL)
+		PQfinish(conn);
 	if (strcmp(format, "json") == 0)
 		record_emit(stdout, record_from_error("conf-impact", &err));
 	impact_run_release(&run);

@@ -98,4 +98,19 @@ void impact_run_blame(const struct impact_run *run, int max_risk, struct conf_er
 /* Write the report for people: one block per migration, one line per statement. */
 void impact_run_text(const struct impact_run *run, FILE *out);
 
+/*
+ * The trial level: run each up migration's statements inside a transaction
+ * on conn, and after each one record in its impact record's "observed" the
+ * locks its own backend took (pg_locks: the strongest new mode per user
+ * relation), the relations whose relfilenode changed, size changes and the
+ * elapsed time.  Statements that cannot run in a transaction are reported
+ * as skipped.  When the migration has a down file, the down statements run
+ * next in the same transaction and the catalog is compared with a snapshot
+ * taken before ("rollback" in the migration's impact record).  Everything is
+ * rolled back, and sequences advanced by the trial are set back.  A failing
+ * statement is reported in its record, not returned.  Returns -1 with err
+ * only when the connection fails.
+ */
+int impact_run_trial(struct impact_run *run, PGconn *conn, struct conf_error *err);
+
 #endif
