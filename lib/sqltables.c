@@ -82,7 +82,9 @@ sqltables_changed(const cJSON *tree, cJSON *names)
 	} else if (strcmp(type, "CreateTableAsStmt") == 0) {
 		add_rangevar(names, pgtree_field(pgtree_as(pgtree_field(body, "into"), "IntoClause"), "rel"));
 	} else if (strcmp(type, "TruncateStmt") == 0 || strcmp(type, "VacuumStmt") == 0) {
-		cJSON_ArrayForEach(it, pgtree_field(body, "relations")) {
+		/* TruncateStmt lists "relations"; PostgreSQL 15's VacuumStmt, "rels". */
+		cJSON_ArrayForEach(it, pgtree_field(body, strcmp(type, "VacuumStmt") == 0 ?
+		    "rels" : "relations")) {
 			const cJSON *vr = pgtree_as(it, "VacuumRelation");
 
 			add_rangevar(names, vr ? pgtree_field(vr, "relation") : it);

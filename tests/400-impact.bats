@@ -102,3 +102,28 @@ impact_of() {
 	assert_failure 2
 	[[ "$stderr" == *'unknown risk level "extreme"'* ]]
 }
+
+@test "trial mode rolls everything back and its rollback simulation catches a forgotten index" {
+	db=$(new_db)
+	q "$db" "CREATE TABLE a (id serial PRIMARY KEY, v int); INSERT INTO a (v) SELECT g FROM generate_series(1, 100) g"
+	before=$(q "$db" "SELECT md5(string_agg(t, ',')) FROM (SELECT format('%s.%s', attrelid::regclass, attname) t FROM pg_attribute WHERE attrelid = 'a'::regclass ORDER BY 1) s")$(q "$db" "SELECT md5(string_agg(a::text, ',' ORDER BY id)) FROM a")
+	migration . 001 widen "ALTER TABLE a ADD COLUMN w int;
+CREATE INDEX ai ON a (v);
+UPDATE a SET w = v;" "ALTER TABLE a DROP COLUMN w;"
+	conf-extract >in.ndjson
+	run --separate-stderr conf-impact --trial --db "$db" in.ndjson
+	assert_success
+	printf '%s\n' "$output" >out.ndjson
+	jq -se 'map(select(.kind == "impact" and .scope == "migration"))[0].rollback
+	    | .status == "differs" and (.differences | any(contains("index CREATE INDEX ai")))' out.ndjson
+	after=$(q "$db" "SELECT md5(string_agg(t, ',')) FROM (SELECT format('%s.%s', attrelid::regclass, attname) t FROM pg_attribute WHERE attrelid = 'a'::regclass ORDER BY 1) s")$(q "$db" "SELECT md5(string_agg(a::text, ',' ORDER BY id)) FROM a")
+	[ "$before" = "$after" ]
+	[ "$(q "$db" "SELECT count(*) FROM pg_indexes WHERE indexname = 'ai'")" = 0 ]
+	# a faithful down migration is reported so
+	migration . 001 widen "ALTER TABLE a ADD COLUMN w int;
+CREATE INDEX ai ON a (v);" "DROP INDEX ai;
+ALTER TABLE a DROP COLUMN w;"
+	conf-extract >in.ndjson
+	conf-impact --trial --db "$db" in.ndjson >out.ndjson
+	jq -se 'map(select(.kind == "impact" and .scope == "migration"))[0].rollback.status == "faithful"' out.ndjson
+}
