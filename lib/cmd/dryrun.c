@@ -29,8 +29,10 @@ cmd_max_risk(const struct cmd_project *cp, const char *given, char *buf, size_t 
 
 	if (given)
 		return given;
-	if (project_load(&p, cp->root, cp->env, cp->db, &err) < 0)
+	if (project_load(&p, cp->root, cp->env, cp->db, &err) < 0) {
+		project_release(&p);
 		return NULL;   /* the pipeline reports it */
+	}
 	v = ynode_str(ynode_path(p.env.root, "migration.max_risk"), NULL);
 	if (v)
 		snprintf(buf, len, "%s", v);

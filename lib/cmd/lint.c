@@ -161,6 +161,7 @@ cmd_lint(int argc, char **argv)
 	if (optind != argc)
 		return usage(stderr, CONF_EXIT_USAGE);
 	if (project_load(&p, cp.root, cp.env, cp.db, &err) < 0) {
+		project_release(&p);
 		fprintf(stderr, "confiture: %s\n", err.message);
 		return err.code ? err.code : CONF_EXIT_USAGE;
 	}

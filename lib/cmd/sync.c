@@ -75,8 +75,10 @@ resolve(const char *root, struct endpoint *e, struct conf_error *err)
 	struct project p;
 
 	e->is_url = is_url(e->arg);
-	if (project_load(&p, root, e->is_url ? NULL : e->arg, e->is_url ? e->arg : NULL, err) < 0)
+	if (project_load(&p, root, e->is_url ? NULL : e->arg, e->is_url ? e->arg : NULL, err) < 0) {
+		project_release(&p);
 		return -1;
+	}
 	e->conninfo = strdup(p.conninfo);
 	project_release(&p);
 	return 0;
