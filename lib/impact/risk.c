@@ -130,10 +130,21 @@ mig_risk(struct impact_mig *m)
 				risk = 1;
 		}
 	}
-	if (record_num(imp, "blockers", 0) > 0) {
-		add_unique(reasons, "sessions hold conflicting locks on these tables now");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(imp, "blockers")) {
+		char age[64] = "";
+
+		if (record_num(it, "xact_seconds", 0) >= 1)
+			snprintf(age, sizeof(age), ", in a transaction for %.0f s",
+			    record_num(it, "xact_seconds", 0));
+		snprintf(buf, sizeof(buf), "session %.0f (%s%s) %s %s on %s, which conflicts",
+		    record_num(it, "pid", 0), record_str(it, "state"), age,
+		    record_bool(it, "granted", 1) ? "holds" : "waits for",
+		    record_str(it, "mode"), record_str(it, "table"));
+		add_unique(reasons, buf);
 		risk = 2;
 	}
+	if (cJSON_GetArraySize(cJSON_GetObjectItem(imp, "blockers")) > 0)
+		add_unique(recs, "wait for the sessions holding locks to finish (or end them) before running it");
 	if (!record_bool(imp, "reversible", 1))
 		add_unique(reasons, "no down migration");
 	if (risk > 0)
