@@ -73,10 +73,17 @@ void cmd_hook_args(const struct cmd_project *cp, const char *run_type, struct st
  * prints its report (text, or its records with --format json); returns the
  * pipeline's status (1 when max_risk, if set, is exceeded).
  * cmd_impact_stage fills argv with a `conf-impact --max-risk L` gate.
+ * Both at a level: static (the parse trees alone), estimate (also the
+ * project's database, read-only: sizes, blockers, durations), or trial
+ * (the migrations also run there and are rolled back).  A dry run and the
+ * gate of the real run use the same level, so that they agree.
  * cmd_max_risk is `given`, else the environment's migration.max_risk, else NULL.
  */
-int cmd_dry_run(const struct cmd_project *cp, const char *const *extract, const char *max_risk);
-void cmd_impact_stage(const struct cmd_project *cp, const char *max_risk, struct strvec *argv);
+enum cmd_impact_level { CMD_IMPACT_STATIC, CMD_IMPACT_ESTIMATE, CMD_IMPACT_TRIAL };
+int cmd_dry_run(const struct cmd_project *cp, const char *const *extract, const char *max_risk,
+    enum cmd_impact_level level);
+void cmd_impact_stage(const struct cmd_project *cp, const char *max_risk,
+    enum cmd_impact_level level, struct strvec *argv);
 const char *cmd_max_risk(const struct cmd_project *cp, const char *given, char *buf, size_t len);
 
 /*

@@ -240,14 +240,14 @@ choose_targets(struct probe *p)
 
 					if (t && t->exists && (t->relkind == 'r' || t->relkind == 'p') &&
 					    impact_lock_parse(record_str(it, "mode")) > IMPACT_LOCK_ACCESS_SHARE)
-						t->copied_at = 1;
+						t->copy = 1;
 				}
 		}
 	for (i = 0; i < p->nfk; i++) {
 		struct estimate_table *from = estimate_table_find(p->ts, p->fks[i].from);
 		struct estimate_table *to = estimate_table_find(p->ts, p->fks[i].to);
 
-		if (to && to->copied_at && from && from->copied_at && from != to)
+		if (to && to->copy && from && from->copy && from != to)
 			to->referenced_only = 1;
 	}
 }
@@ -375,6 +375,30 @@ out:
 	return rc;
 }
 
+/*
+ * Copy t in a savepoint: when the copy fails (a name two schemas share, a
+ * type the role may not use), the table is left out and the statements
+ * that write it are not run.
+ */
+static int
+copy_guarded(struct probe *p, struct estimate_table *t, int k, struct conf_error *err)
+{
+	struct conf_error cerr = CONF_ERROR_INIT;
+
+	if (db_exec(p->conn, "SAVEPOINT confiture_copy", err) < 0)
+		return -1;
+	if (copy_table(p, t, k, &cerr) == 0)
+		return db_exec(p->conn, "RELEASE SAVEPOINT confiture_copy", err);
+	if (cerr.code == CONF_EXIT_DB) {
+		*err = cerr;
+		return -1;
+	}
+	t->copy = 0;
+	free(t->copy_error);
+	t->copy_error = xstrdup(cerr.message);
+	return db_exec(p->conn, "ROLLBACK TO SAVEPOINT confiture_copy", err);
+}
+
 /* The fastest of three runs of sql, in ms; -1 with err when it fails. */
 static double
 time_query(PGconn *conn, const char *sql, struct conf_error *err)
@@ -456,7 +480,12 @@ guarded(struct probe *p, const struct probe_item *it, struct strbuf *why, struct
 		if (res == NULL)
 			return -1;
 		if (PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] != 't') {
-			strbuf_addf(why, "%s is not one of the probe's copies", record_str(lk, "table"));
+			const struct estimate_table *t = estimate_table_find(p->ts, record_str(lk, "table"));
+
+			if (t && t->copy_error)
+				strbuf_addf(why, "could not copy %s: %s", t->name, t->copy_error);
+			else
+				strbuf_addf(why, "%s is not one of the probe's copies", record_str(lk, "table"));
 			ok = 0;
 		}
 		PQclear(res);
@@ -510,11 +539,11 @@ run_size(struct probe *p, int k, int first, struct conf_error *err)
 		return -1;
 	for (j = 0; j < 2; j++)         /* referenced rows come from the copies of the others */
 		for (i = 0; i < p->ts->n; i++)
-			if (p->ts->v[i].copied_at && p->ts->v[i].referenced_only == (int)j &&
-			    copy_table(p, &p->ts->v[i], k, err) < 0)
+			if (p->ts->v[i].copy && p->ts->v[i].referenced_only == (int)j &&
+			    copy_guarded(p, &p->ts->v[i], k, err) < 0)
 				return -1;
 	for (i = 0; first && k == 1 && i < p->ts->n; i++)
-		if (p->ts->v[i].copied_at && p->ts->v[i].copied[1] < p->ts->v[i].rows &&
+		if (p->ts->v[i].copy && p->ts->v[i].copied[1] < p->ts->v[i].rows &&
 		    read_cost(p, &p->ts->v[i], err) < 0)
 			return -1;
 	for (i = 0; i < p->nmig; i++) {
@@ -551,7 +580,7 @@ scale_table(const struct probe *p, const cJSON *facts)
 	cJSON_ArrayForEach(lk, cJSON_GetObjectItem(facts, "locks")) {
 		t = estimate_table_find(p->ts, record_str(lk, "table"));
 		m = impact_lock_parse(record_str(lk, "mode"));
-		if (t == NULL || !t->copied_at)
+		if (t == NULL || !t->copy)
 			continue;
 		if (best == NULL || (best->referenced_only && !t->referenced_only) ||
 		    (best->referenced_only == t->referenced_only &&
@@ -709,7 +738,7 @@ estimate_probe(struct impact_run *run, PGconn *conn, struct estimate_tables *ts,
 		goto out;
 	choose_targets(&p);
 	for (i = 0; i < ts->n; i++)
-		if (ts->v[i].copied_at && !ts->v[i].referenced_only && ts->v[i].rows > p.sizes[1])
+		if (ts->v[i].copy && !ts->v[i].referenced_only && ts->v[i].rows > p.sizes[1])
 			two = 1;
 	if ((seqs = impact_seq_save(conn, err)) == NULL || probe_begin(&p, err) < 0)
 		goto fail;
