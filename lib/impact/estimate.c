@@ -156,6 +156,8 @@ table_add(struct estimate_tables *ts, PGconn *conn, const char *name, struct con
 			t->same_as = (long)i;
 			return 0;
 		}
+	if (t->exists && t->rows < 0 && t->relkind == 'r' && t->table_bytes == 0)
+		t->rows = 0;    /* the planner would guess ten pages of an empty file */
 	if (t->exists && t->rows < 0 && (t->relkind == 'r' || t->relkind == 'p')) {
 		/* Never vacuumed nor analyzed: the planner's own guess from the file size. */
 		struct strbuf q = STRBUF_INIT;

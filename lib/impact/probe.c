@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "db.h"
@@ -21,7 +22,8 @@
 struct probe_item {
 	const char *sql;
 	const cJSON *facts;     /* its static facts (locks, transactional) */
-	cJSON *own;             /* facts owned here (down statements) */
+	cJSON *own;             /* facts owned here (down statements, plain forms) */
+	char *plain;            /* the statement without CONCURRENTLY, when that is what runs */
 	double ms[2];
 	int ran[2];
 	char *reason;           /* why it was not run or failed, the first time */
@@ -145,10 +147,14 @@ probe_release(struct probe *p)
 	size_t i, j;
 
 	for (i = 0; i < p->nmig; i++) {
-		for (j = 0; j < p->migs[i].nup; j++)
+		for (j = 0; j < p->migs[i].nup; j++) {
 			free(p->migs[i].up[j].reason);
+			free(p->migs[i].up[j].plain);
+			cJSON_Delete(p->migs[i].up[j].own);
+		}
 		for (j = 0; j < p->migs[i].ndown; j++) {
 			free(p->migs[i].down[j].reason);
+			free(p->migs[i].down[j].plain);
 			cJSON_Delete(p->migs[i].down[j].own);
 		}
 		free(p->migs[i].up);
@@ -166,6 +172,55 @@ probe_release(struct probe *p)
 	free(p->fks);
 	free(p->schema);
 	free(p->nsoid);
+}
+
+static int
+ident_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    c == '_' || c == '$' || (unsigned char)c >= 0x80;
+}
+
+/*
+ * CREATE INDEX CONCURRENTLY and DROP INDEX CONCURRENTLY cannot run in the
+ * probe's transaction: time their plain form instead.  The keyword is
+ * taken out and the text parsed again, which must give the same kind of
+ * statement, now without "concurrent", or the item is left as it was.
+ */
+static void
+plain_form(struct probe_item *it)
+{
+	static const char kw[] = "concurrently";
+	struct conf_error perr = CONF_ERROR_INIT;
+	struct strbuf text = STRBUF_INIT;
+	struct sql_script s;
+	const char *at, *node = record_str(it->facts, "node");
+	const cJSON *body;
+
+	if (record_bool(it->facts, "transactional", 1) || node == NULL ||
+	    (strcmp(node, "IndexStmt") != 0 && strcmp(node, "DropStmt") != 0))
+		return;
+	for (at = it->sql; *at; at++)
+		if (strncasecmp(at, kw, sizeof(kw) - 1) == 0 && (at == it->sql || !ident_char(at[-1])) &&
+		    !ident_char(at[sizeof(kw) - 1]))
+			break;
+	if (*at == '\0')
+		return;
+	strbuf_add(&text, it->sql, (size_t)(at - it->sql));
+	strbuf_addstr(&text, at + sizeof(kw) - 1);
+	memset(&s, 0, sizeof(s));
+	if (sql_script_parse(&s, text.buf, "<statement>", &perr) == 0 && s.n == 1 &&
+	    strcmp(s.stmts[0].node, node) == 0 && (body = pgtree_body(s.stmts[0].tree)) != NULL &&
+	    !pgtree_bool(body, "concurrent") && s.stmts[0].txn == SQL_TXN_OK) {
+		cJSON_Delete(it->own);
+		it->own = impact_static(s.stmts[0].tree);
+		cJSON_AddStringToObject(it->own, "node", node);
+		it->facts = it->own;
+		it->plain = strbuf_detach(&text, NULL);
+		it->sql = it->plain;
+	}
+	sql_script_release(&s);
+	strbuf_release(&text);
 }
 
 /* The statements to run: every statement of every migration, and the down files of up migrations. */
@@ -198,6 +253,7 @@ probe_plan(struct probe *p, struct impact_run *run, struct conf_error *err)
 				return -1;
 			}
 			sql_script_release(&s);
+			plain_form(&pm->up[j]);
 		}
 		if (down == NULL || dir == NULL || strcmp(dir, "up") != 0)
 			continue;
@@ -215,7 +271,9 @@ probe_plan(struct probe *p, struct impact_run *run, struct conf_error *err)
 		for (j = 0; j < pm->script.n; j++) {
 			pm->down[j].sql = pm->script.stmts[j].sql;
 			pm->down[j].own = impact_static(pm->script.stmts[j].tree);
+			cJSON_AddStringToObject(pm->down[j].own, "node", pm->script.stmts[j].node);
 			pm->down[j].facts = pm->down[j].own;
+			plain_form(&pm->down[j]);
 		}
 	}
 	strbuf_release(&text);
@@ -654,6 +712,10 @@ fit(const struct probe *p, const struct probe_item *it, int two, cJSON *rec)
 			cJSON_AddItemToArray(samples, s);
 		}
 		cJSON_AddItemToObject(e, "samples", samples);
+		if (it->plain)
+			cJSON_AddStringToObject(e, "timed_as", "the plain form, without CONCURRENTLY, which"
+			    " scans the table once where CONCURRENTLY scans it twice and waits for older"
+			    " transactions: expect it to take longer");
 		cJSON_AddItemToObject(rec, "estimate", e);
 	}
 	return est;
