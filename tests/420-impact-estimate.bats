@@ -114,11 +114,15 @@ ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (parent_id) REFERENCES parent (id);"
 @test "a statement the probe must not run, or that fails there, is reported as not estimated" {
 	migration . 001 qualified "ALTER TABLE public.t ADD COLUMN q int;"
 	migration . 002 broken "ALTER TABLE t ADD COLUMN v int;"
-	migration . 003 conc "CREATE INDEX CONCURRENTLY t_c ON t (note);"
+	migration . 003 vacuum "VACUUM t;"
+	migration . 004 conc "CREATE INDEX CONCURRENTLY t_c ON t (note);"
 	estimate --sample-rows 1000
 	jq -e '.estimate.basis == "none" and .estimate.reason == "public.t is not one of the probe'"'"'s copies"' <(stmt 001)
 	jq -e '.estimate.basis == "none" and (.estimate.reason | test("column \"v\" of relation \"t\" already exists"))' <(stmt 002)
 	jq -e '.estimate.basis == "none" and .estimate.reason == "cannot run in a transaction"' <(stmt 003)
+	# CREATE INDEX CONCURRENTLY is timed in its plain form, and says so
+	jq -e '.estimate.basis == "sample" and (.estimate.timed_as | test("without CONCURRENTLY"))' <(stmt 004)
+	[ "$(q "$DB" "SELECT count(*) FROM pg_indexes WHERE indexname = 't_c'")" = 0 ]
 	jq -e '.estimate.complete == false' <(mig 001)
 	[ "$(q "$DB" "SELECT count(*) FROM information_schema.columns WHERE table_name = 't' AND column_name = 'q'")" = 0 ]
 	conf-impact --db "$DB" --format text in.ndjson >report
@@ -208,4 +212,17 @@ ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (parent_id) REFERENCES parent (id);"
 	run --separate-stderr confiture migrate up --max-risk medium --db "$DB"
 	assert_success
 	[ "$(q "$DB" "SELECT count(*) FROM information_schema.columns WHERE table_name = 't' AND column_name = 'w'")" = 1 ]
+}
+
+@test "the dry-run guide's examples run as written" {
+	cp -r "$CONF_ROOT/examples/blog" "$BATS_TEST_TMPDIR/blog"
+	rm -rf "$BATS_TEST_TMPDIR/blog/.confiture"
+	cd "$BATS_TEST_TMPDIR/blog"
+	SERVER="$SANDBOX_URL" run --separate-stderr "$CONF_ROOT/tests/helpers/doctest" "$CONF_ROOT/docs/guides/dry-run-mode.md"
+	assert_success
+	assert_line "up 20260301000000_add_slug: risk high"
+	assert_line --regexp '^  db/migrations/20260301000000_add_slug.up.sql:2  AlterTableStmt: ACCESS EXCLUSIVE posts; rewrite; ~[0-9.]+ m?s$'
+	assert_line --regexp '^      trial: ACCESS EXCLUSIVE posts; rewrite; [0-9.]+ ms$'
+	assert_output --partial "migration risk is high, above --max-risk medium"
+	[ "$(q "${SANDBOX_URL%/*}/dryrun_guide" "SELECT count(*) FROM pg_indexes WHERE indexname = 'posts_created_at_idx'")" = 0 ]
 }
