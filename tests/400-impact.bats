@@ -103,16 +103,10 @@ impact_of() {
 	[[ "$stderr" == *'unknown risk level "extreme"'* ]]
 }
 
-# fingerprint URL: the whole schema and every row and sequence value, as one checksum.
-fingerprint() {
-	{ pg_dump --schema-only "$1"; pg_dump --data-only "$1"; } |
-		grep -Ev '^(--|\\restrict |\\unrestrict )' | md5sum
-}
-
 @test "trial mode leaves the database byte for byte as it was; the rollback simulation catches a forgotten index or column" {
 	db=$(new_db)
 	q "$db" "CREATE TABLE a (id serial PRIMARY KEY, v int); INSERT INTO a (v) SELECT g FROM generate_series(1, 100) g"
-	before=$(fingerprint "$db")
+	before=$(db_fingerprint "$db")
 	migration . 001 widen "ALTER TABLE a ADD COLUMN w int;
 CREATE INDEX ai ON a (v);
 INSERT INTO a (v) VALUES (0);
@@ -124,7 +118,7 @@ UPDATE a SET w = v;" "ALTER TABLE a DROP COLUMN w;"
 	jq -se 'map(select(.kind == "impact" and .scope == "migration"))[0].rollback
 	    | .status == "differs" and .differences == ["left over: index CREATE INDEX ai ON public.a USING btree (v)", "left over: relation i ai"]' out.ndjson
 	# schema, rows and the sequence the INSERT advanced: all as before
-	[ "$(fingerprint "$db")" = "$before" ]
+	[ "$(db_fingerprint "$db")" = "$before" ]
 	# a down migration that forgets the column
 	migration . 001 widen "ALTER TABLE a ADD COLUMN w int;
 CREATE INDEX ai ON a (v);" "DROP INDEX ai;"
@@ -139,5 +133,5 @@ ALTER TABLE a DROP COLUMN w;"
 	conf-extract >in.ndjson
 	conf-impact --trial --db "$db" in.ndjson >out.ndjson
 	jq -se 'map(select(.kind == "impact" and .scope == "migration"))[0].rollback.status == "faithful"' out.ndjson
-	[ "$(fingerprint "$db")" = "$before" ]
+	[ "$(db_fingerprint "$db")" = "$before" ]
 }

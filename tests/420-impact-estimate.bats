@@ -31,10 +31,21 @@ teardown() {
 	fi
 }
 
-# fingerprint: the whole schema and every row and sequence of the database, as one checksum.
 fingerprint() {
-	{ pg_dump --schema-only "$DB"; pg_dump --data-only "$DB"; } |
-		grep -Ev '^(--|\\restrict |\\unrestrict )' | md5sum
+	db_fingerprint "$DB"
+}
+
+# hold_access_share: another session reads t and stays idle in its transaction (fd 7 keeps it open).
+hold_access_share() {
+	mkfifo ctl
+	psql "$DB" -qAtX -v ON_ERROR_STOP=1 <ctl >/dev/null &
+	HOLDER=$!
+	exec 7>ctl
+	echo "BEGIN; SELECT count(*) FROM t;" >&7
+	for _ in $(seq 50); do
+		[ "$(q "$DB" "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'")" = 1 ] && return
+		sleep 0.1
+	done
 }
 
 # estimate [options]: conf-extract | conf-impact --db into out.ndjson.
@@ -142,15 +153,7 @@ ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (parent_id) REFERENCES parent (id);"
 }
 
 @test "a session holding a conflicting lock is a blocker and makes the risk high" {
-	mkfifo ctl
-	psql "$DB" -qAtX -v ON_ERROR_STOP=1 <ctl >/dev/null &
-	HOLDER=$!
-	exec 7>ctl
-	echo "BEGIN; SELECT count(*) FROM t;" >&7
-	for _ in $(seq 50); do
-		[ "$(q "$DB" "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'")" = 1 ] && break
-		sleep 0.1
-	done
+	hold_access_share
 	migration . 001 addcol "ALTER TABLE t ADD COLUMN w int;"
 	migration . 002 idx "CREATE INDEX t_note ON t (note);"
 	estimate --sample-rows 0
@@ -190,15 +193,7 @@ ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (parent_id) REFERENCES parent (id);"
 	assert_success
 	assert_line "  table t: 20000 rows, $(q "$DB" "SELECT round(pg_total_relation_size('t') / 1e6, 1)") MB (2 indexes, $(q "$DB" "SELECT round(pg_indexes_size('t') / 1e3)") kB)"
 	assert_line --regexp '^  estimated duration: [0-9.]+ m?s; rollback [0-9.]+ m?s$'
-	mkfifo ctl
-	psql "$DB" -qAtX -v ON_ERROR_STOP=1 <ctl >/dev/null &
-	HOLDER=$!
-	exec 7>ctl
-	echo "BEGIN; SELECT count(*) FROM t;" >&7
-	for _ in $(seq 50); do
-		[ "$(q "$DB" "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'")" = 1 ] && break
-		sleep 0.1
-	done
+	hold_access_share
 	run --separate-stderr confiture migrate up --dry-run --max-risk medium --db "$DB"
 	assert_failure 1
 	assert_line "up 001_addcol: risk high"
