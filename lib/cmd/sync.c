@@ -24,11 +24,6 @@
  * 2-core machine (1M rows, a primary key and a unique index; loading into
  * indexes is most of the time).
  */
-/*
- * sync --dry-run rehearses the sync on samples of this many rows per table,
- * and half as many, to time it on the servers themselves.
- */
-#define SYNC_REHEARSAL_ROWS 100000L
 
 static int
 usage(FILE *fp, int code)
@@ -222,127 +217,15 @@ anon_argv(struct strvec *anon, const char *profile, const char *root)
 	}
 }
 
-/* The rehearsals of a dry run: rows and bytes loaded, and the time, at two sample sizes. */
-struct rehearsal {
-	double rows[2], bytes[2], secs[2];
-	int full;               /* every table fit in the sample: the larger run is the sync */
-};
-
-/* Bytes per row of each table, from the plan: the weight of a sampled row. */
-static double
-row_bytes(const struct sync_view *plan, const char *schema, const char *name)
-{
-	const cJSON *t;
-
-	cJSON_ArrayForEach(t, plan->tables)
-		if (strcmp(record_str(t, "schema"), schema) == 0 &&
-		    strcmp(record_str(t, "name"), name) == 0)
-			return record_num(t, "rows_estimate", 0) > 0 ?
-			    record_num(t, "bytes", 0) / record_num(t, "rows_estimate", 0) : 0;
-	return 0;
-}
-
-/*
- * Run the sync's own pipeline on at most sample rows per table, loading
- * into copies of the target's tables that are rolled back (conf-apply
- * --rehearse), and time it.
- */
-static int
-rehearse(const struct sync_view *plan, const struct strvec *extract, const struct strvec *anon,
-    const struct strvec *apply, long sample, struct rehearsal *rh, int k)
-{
-	struct strvec ex = STRVEC_INIT;
-	struct pipeline_stage st[3];
-	struct sync_view sv;
-	struct timespec t0, t1;
-	const cJSON *r;
-	char buf[32];
-	size_t n = 0;
-	int rc;
-
-	memset(&sv, 0, sizeof(sv));
-	memset(st, 0, sizeof(st));
-	sv.json = 1;
-	sv.tables = cJSON_CreateArray();
-	sv.results = cJSON_CreateArray();
-	sv.errors = cJSON_CreateArray();
-	sv.hooks = cJSON_CreateArray();
-	strvec_pushv(&ex, extract->v);
-	snprintf(buf, sizeof(buf), "%ld", sample);
-	strvec_push(&ex, "--sample-rows");
-	strvec_push(&ex, buf);
-	st[n++].argv = ex.v;
-	if (anon->nr)
-		st[n++].argv = anon->v;
-	st[n++].argv = apply->v;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = run_pipeline(st, n, &sv);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	rh->secs[k] = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	rh->rows[k] = rh->bytes[k] = 0;
-	cJSON_ArrayForEach(r, sv.results) {
-		rh->rows[k] += record_num(r, "rows", 0);
-		rh->bytes[k] += record_num(r, "rows", 0) * row_bytes(plan, record_str(r, "schema"),
-		    record_str(r, "name"));
-	}
-	cJSON_ArrayForEach(r, sv.errors)
-		fprintf(stderr, "confiture: the rehearsal failed: %s\n", record_str(r, "message") ?
-		    record_str(r, "message") : "?");
-	cJSON_Delete(sv.tables);
-	cJSON_Delete(sv.results);
-	cJSON_Delete(sv.errors);
-	cJSON_Delete(sv.hooks);
-	strvec_clear(&ex);
-	return rc;
-}
-
-/* Both rehearsals; the smaller is skipped when every table fits in the sample. */
-static int
-rehearsals(const struct sync_view *plan, const struct strvec *extract, const struct strvec *anon,
-    const struct strvec *apply, struct rehearsal *rh)
-{
-	const cJSON *t;
-	int rc;
-
-	memset(rh, 0, sizeof(*rh));
-	rh->full = 1;
-	cJSON_ArrayForEach(t, plan->tables)
-		if (record_num(t, "rows_estimate", 0) > SYNC_REHEARSAL_ROWS)
-			rh->full = 0;
-	if (!rh->full && (rc = rehearse(plan, extract, anon, apply, SYNC_REHEARSAL_ROWS / 2, rh, 0)) != 0)
-		return rc;
-	return rehearse(plan, extract, anon, apply, SYNC_REHEARSAL_ROWS, rh, 1);
-}
-
-/*
- * Seconds for the whole sync: a fixed cost (starting the processes,
- * connecting, reading the catalogs) plus a cost per byte, fitted on the
- * two rehearsals and extrapolated to every byte of the selected tables.
- */
-static double
-rehearsal_estimate(const struct rehearsal *rh, double bytes)
-{
-	double a, b;
-
-	if (rh->full || rh->bytes[1] <= rh->bytes[0])
-		return rh->secs[1];
-	b = (rh->secs[1] - rh->secs[0]) / (rh->bytes[1] - rh->bytes[0]);
-	a = rh->secs[1] - b * rh->bytes[1];
-	if (b <= 0 || a < 0) {          /* noise: proportional to the larger run */
-		b = rh->bytes[1] > 0 ? rh->secs[1] / rh->bytes[1] : 0;
-		a = 0;
-	}
-	return a + b * bytes;
-}
-
 static void
 dry_run_report(const struct sync_view *sv, const struct ytree *prof, const struct endpoint *from,
-    const struct endpoint *to, const struct rehearsal *rh, int json)
+    const struct endpoint *to, const struct cmd_rehearsal *rh, int json)
 {
 	const cJSON *t;
 	double rows = 0, bytes = 0, secs;
 	long masked = 0;
 	cJSON *doc = cJSON_CreateObject(), *list = cJSON_AddArrayToObject(doc, "tables");
+	struct strbuf est = STRBUF_INIT;
 	char hb[32];
 	size_t i;
 
@@ -383,7 +266,7 @@ dry_run_report(const struct sync_view *sv, const struct ytree *prof, const struc
 		cJSON_AddItemToObject(row, "masked", cols);
 		cJSON_AddItemToArray(list, row);
 	}
-	secs = rehearsal_estimate(rh, bytes);
+	secs = cmd_rehearsal_seconds(rh, bytes);
 	if (json) {
 		char *text;
 
@@ -394,21 +277,7 @@ dry_run_report(const struct sync_view *sv, const struct ytree *prof, const struc
 		cJSON_AddNumberToObject(doc, "bytes", bytes);
 		cJSON_AddNumberToObject(doc, "masked_columns", (double)masked);
 		cJSON_AddNumberToObject(doc, "estimated_seconds", (double)(long)(secs * 100) / 100);
-		{
-			cJSON *e = cJSON_AddObjectToObject(doc, "estimate"), *samples;
-			int k;
-
-			cJSON_AddStringToObject(e, "basis", rh->full ? "full rehearsal" : "rehearsal");
-			samples = cJSON_AddArrayToObject(e, "samples");
-			for (k = rh->full ? 1 : 0; k < 2; k++) {
-				cJSON *x = cJSON_CreateObject();
-
-				cJSON_AddNumberToObject(x, "rows", rh->rows[k]);
-				cJSON_AddNumberToObject(x, "bytes", (double)(long)rh->bytes[k]);
-				cJSON_AddNumberToObject(x, "seconds", (double)(long)(rh->secs[k] * 1000) / 1000);
-				cJSON_AddItemToArray(samples, x);
-			}
-		}
+		cmd_rehearsal_json(rh, doc);
 		text = cJSON_PrintUnformatted(doc);
 		printf("%s\n", text);
 		cJSON_free(text);
@@ -419,18 +288,15 @@ dry_run_report(const struct sync_view *sv, const struct ytree *prof, const struc
 		human_bytes(bytes, hb, sizeof(hb));
 		printf("%d tables, %.0f rows, %s, %ld masked columns, from %s to %s\n",
 		    cJSON_GetArraySize(sv->tables), rows, hb, masked, f, t2);
-		if (rh->full)
-			printf("estimated time: %.1f s (rehearsed in full: every row copied, masked and\n"
-			    "loaded into copies of the target's tables, then rolled back)\n", secs);
-		else
-			printf("estimated time: %.1f s (rehearsed on %.0f and %.0f sampled rows: copied,\n"
-			    "masked and loaded into copies of the target's tables in %.2f s and %.2f s,\n"
-			    "then rolled back)\n", secs, rh->rows[0], rh->rows[1], rh->secs[0], rh->secs[1]);
+		strbuf_reset(&est);
+		cmd_rehearsal_text(rh, secs, &est);
+		fputs(est.buf, stdout);
 		printf("dry run: nothing was changed\n");
 		free(f);
 		free(t2);
 	}
 	cJSON_Delete(doc);
+	strbuf_release(&est);
 }
 
 int
@@ -536,7 +402,8 @@ cmd_sync(int argc, char **argv)
 	if (dry) {
 		/* The plan, then rehearsals of the sync on samples, timed. */
 		struct strvec plan = STRVEC_INIT;
-		struct rehearsal rh;
+		struct cmd_rehearsal rh;
+		struct cmd_rehearsal_stages rs;
 
 		strvec_pushv(&plan, extract.v);
 		strvec_push(&plan, "--plan");
@@ -546,7 +413,13 @@ cmd_sync(int argc, char **argv)
 		endpoint_args(cp.root, &to, &apply);
 		strvec_push(&apply, "--data");
 		strvec_push(&apply, "--rehearse");
-		if (rc == 0 && (rc = rehearsals(&sv, &extract, &anon, &apply, &rh)) == 0)
+		rs.plan = sv.tables;
+		rs.extract = (const char *const *)extract.v;
+		rs.anonymize = profile ? (const char *const *)anon.v : NULL;
+		rs.apply = (const char *const *)apply.v;
+		if (rc == 0 && (rc = cmd_rehearse(&rs, &rh, &err)) != 0)
+			fprintf(stderr, "confiture: %s\n", err.message);
+		if (rc == 0)
 			dry_run_report(&sv, profile ? &prof : NULL, &from, &to, &rh, cp.json);
 		strvec_clear(&plan);
 		goto done;
