@@ -97,7 +97,9 @@ const char *cmd_max_risk(const struct cmd_project *cp, const char *given, char *
  * (conf-extract --sample-rows), loading into copies of the target's tables
  * that are rolled back (the apply stage must be conf-apply --data
  * --rehearse), and is timed; the smaller run is skipped when every table
- * of the plan fits in the sample.  cmd_rehearsal_seconds extrapolates a
+ * of the plan fits in the sample.  Without an anonymization key in the
+ * environment the rehearsal uses a random one (and says so in no_key).
+ * cmd_rehearsal_seconds extrapolates a
  * fixed cost plus a cost per byte to `bytes`.  cmd_rehearse returns 0, or
  * the failing pipeline's exit status with err.
  */
@@ -113,6 +115,7 @@ struct cmd_rehearsal_stages {
 struct cmd_rehearsal {
 	double rows[2], bytes[2], secs[2];
 	int full;
+	int no_key;     /* no anonymization key was set: the rehearsal used a throwaway one */
 };
 
 int cmd_rehearse(const struct cmd_rehearsal_stages *s, struct cmd_rehearsal *rh,

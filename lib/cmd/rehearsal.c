@@ -85,6 +85,33 @@ rehearse(const struct cmd_rehearsal_stages *s, long sample, struct cmd_rehearsal
 	return rc;
 }
 
+/*
+ * Without a key the anonymizer refuses to start; the rehearsal's rows are
+ * thrown away, so a random key of its own times the same work.
+ */
+static int
+throwaway_key(void)
+{
+	unsigned char raw[32];
+	char hex[65];
+	FILE *fp;
+	size_t i;
+
+	if (getenv("CONFITURE_ANON_KEY") || getenv("CONFITURE_ANON_KEY_FILE"))
+		return 0;
+	if ((fp = fopen("/dev/urandom", "rb")) == NULL)
+		return 0;
+	if (fread(raw, 1, sizeof(raw), fp) != sizeof(raw)) {
+		fclose(fp);
+		return 0;
+	}
+	fclose(fp);
+	for (i = 0; i < sizeof(raw); i++)
+		snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+	setenv("CONFITURE_ANON_KEY", hex, 1);
+	return 1;
+}
+
 int
 cmd_rehearse(const struct cmd_rehearsal_stages *s, struct cmd_rehearsal *rh, struct conf_error *err)
 {
@@ -96,9 +123,13 @@ cmd_rehearse(const struct cmd_rehearsal_stages *s, struct cmd_rehearsal *rh, str
 	cJSON_ArrayForEach(t, s->plan)
 		if (record_num(t, "rows_estimate", 0) > CMD_REHEARSAL_ROWS)
 			rh->full = 0;
-	if (!rh->full && (rc = rehearse(s, CMD_REHEARSAL_ROWS / 2, rh, 0, err)) != 0)
-		return rc;
-	return rehearse(s, CMD_REHEARSAL_ROWS, rh, 1, err);
+	rh->no_key = s->anonymize && throwaway_key();
+	rc = rh->full ? 0 : rehearse(s, CMD_REHEARSAL_ROWS / 2, rh, 0, err);
+	if (rc == 0)
+		rc = rehearse(s, CMD_REHEARSAL_ROWS, rh, 1, err);
+	if (rh->no_key)
+		unsetenv("CONFITURE_ANON_KEY");
+	return rc;
 }
 
 double
@@ -124,6 +155,7 @@ cmd_rehearsal_json(const struct cmd_rehearsal *rh, cJSON *doc)
 	int k;
 
 	cJSON_AddStringToObject(e, "basis", rh->full ? "full rehearsal" : "rehearsal");
+	cJSON_AddBoolToObject(e, "anon_key_missing", rh->no_key);
 	samples = cJSON_AddArrayToObject(e, "samples");
 	for (k = rh->full ? 1 : 0; k < 2; k++) {
 		cJSON *x = cJSON_CreateObject();
@@ -138,6 +170,10 @@ cmd_rehearsal_json(const struct cmd_rehearsal *rh, cJSON *doc)
 void
 cmd_rehearsal_text(const struct cmd_rehearsal *rh, double secs, struct strbuf *sb)
 {
+	if (rh->no_key)
+		strbuf_addstr(sb, "warning: no anonymization key is set (CONFITURE_ANON_KEY or\n"
+		    "CONFITURE_ANON_KEY_FILE): the rehearsal used a throwaway one; the copy itself\n"
+		    "will refuse to start without one\n");
 	if (rh->full)
 		strbuf_addf(sb, "estimated time: %.1f s (rehearsed in full: every row copied, masked and\n"
 		    "loaded into copies of the target's tables, then rolled back)\n", secs);
