@@ -212,9 +212,9 @@ plain_form(struct probe_item *it)
 	if (sql_script_parse(&s, text.buf, "<statement>", &perr) == 0 && s.n == 1 &&
 	    strcmp(s.stmts[0].node, node) == 0 && (body = pgtree_body(s.stmts[0].tree)) != NULL &&
 	    !pgtree_bool(body, "concurrent") && s.stmts[0].txn == SQL_TXN_OK) {
-		cJSON_Delete(it->own);
+		cJSON_Delete(it->own);  /* node may live in it: take the script's */
 		it->own = impact_static(s.stmts[0].tree);
-		cJSON_AddStringToObject(it->own, "node", node);
+		cJSON_AddStringToObject(it->own, "node", s.stmts[0].node);
 		it->facts = it->own;
 		it->plain = strbuf_detach(&text, NULL);
 		it->sql = it->plain;
