@@ -14,8 +14,8 @@ static void
 usage(FILE *fp, int code)
 {
 	fprintf(fp,
-	    "usage: conf-impact [-hV] [--db url] [--trial] [--format json|text]\n"
-	    "                   [--max-risk level] [file]\n"
+	    "usage: conf-impact [-hV] [--db url] [--sample-rows n] [--trial]\n"
+	    "                   [--format json|text] [--max-risk level] [file]\n"
 	    "\n"
 	    "Read migration and statement records (a file, or standard input when none\n"
 	    "or \"-\" is given) and write one impact record per statement and one per\n"
@@ -25,8 +25,11 @@ usage(FILE *fp, int code)
 	    "exists, and a risk level with reasons and recommendations.  Then the input\n"
 	    "records follow unchanged, and the end record.\n"
 	    "\n"
-	    "      --db url          estimate: table sizes and rows, current blockers and\n"
-	    "                        a duration from a throughput probe (read-only)\n"
+	    "      --db url          estimate: table sizes and rows, rows touched, current\n"
+	    "                        blockers, and durations timed on sampled copies of\n"
+	    "                        the tables in a transaction rolled back (read-only)\n"
+	    "      --sample-rows n   rows the probe copies per table (default 50000;\n"
+	    "                        0: no probe, no durations)\n"
 	    "      --trial           with --db: run each migration in a transaction, read\n"
 	    "                        its locks, rewrites, sizes and time, run its down\n"
 	    "                        migration, compare the catalog, then ROLLBACK\n"
@@ -48,6 +51,7 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "trial", no_argument, NULL, 't' },
+		{ "sample-rows", required_argument, NULL, 's' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "max-risk", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
@@ -55,7 +59,9 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct conf_error err = CONF_ERROR_INIT;
+	struct impact_estimate_opts est = { 50000 };
 	struct impact_run run;
+	char *end;
 	const char *name, *db = NULL, *format = "json";
 	int c, trial = 0, max_risk = -1, risk;
 	PGconn *conn = NULL;
@@ -70,6 +76,12 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			trial = 1;
+			break;
+		case 's':
+			est.sample_rows = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || est.sample_rows < 0 ||
+			    est.sample_rows > 100000000)
+				die(CONF_EXIT_USAGE, "--sample-rows wants a number of rows, not \"%s\"", optarg);
 			break;
 		case 'f':
 			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)
@@ -110,6 +122,8 @@ main(int argc, char **argv)
 		goto fail;
 	if (db != NULL) {
 		if ((conn = db_connect(db, "conf-impact", &err)) == NULL)
+			goto fail;
+		if (impact_run_estimate(&run, conn, &est, &err) < 0)
 			goto fail;
 		if (trial && impact_run_trial(&run, conn, &err) < 0)
 			goto fail;
