@@ -239,7 +239,10 @@ goto_step() {
 	assert_output --partial "public.users         200   88.0 kB
     email=email full_name=name phone=phone birth_date=date_shift"
 	assert_output --partial "dry run: nothing copied"
+	# the estimate is a rehearsal: nothing of it stays in the target
+	assert_line --regexp '^estimated time: about [0-9]+ s \(rehearsed in full, rolled back\)$'
 	assert_equal "$(target_state)" "$BEFORE"
+	assert_equal "$(q "$TGT" "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'confiture%'")" 0
 }
 
 @test "wizard: non-interactive mode checks its answers before anything runs" {

@@ -12,6 +12,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "cmd/cmd.h"
 #include "cmd/wizard.h"
 #include "dataextract.h"
 #include "db.h"
@@ -499,6 +500,83 @@ read_fd(int fd, struct strbuf *sb)
 	lseek(fd, 0, SEEK_SET);
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		strbuf_add(sb, buf, (size_t)n);
+}
+
+void
+wz_rehearse(struct wizard *w)
+{
+	struct conf_error err = CONF_ERROR_INIT;
+	struct strvec extract = STRVEC_INIT, anon = STRVEC_INIT, apply = STRVEC_INIT;
+	struct cmd_rehearsal_stages rs;
+	struct cmd_rehearsal rh;
+	cJSON *plan = cJSON_CreateArray();
+	char path[4096] = "", *tables = table_list(w);
+	int fd, saved = -1, null;
+	size_t i;
+
+	free(w->est_error);
+	w->est_error = NULL;
+	w->est_seconds = -1;
+	for (i = 0; i < w->ntables; i++) {
+		cJSON *t;
+
+		if (!w->tables[i].selected)
+			continue;
+		t = cJSON_CreateObject();
+		cJSON_AddStringToObject(t, "schema", w->tables[i].schema);
+		cJSON_AddStringToObject(t, "name", w->tables[i].name);
+		cJSON_AddNumberToObject(t, "rows_estimate", (double)w->tables[i].rows);
+		cJSON_AddNumberToObject(t, "bytes", (double)w->tables[i].bytes);
+		cJSON_AddItemToArray(plan, t);
+	}
+	strvec_pushv(&extract, (const char *const[]){ "conf-extract", "--data", "--db", w->src.conninfo,
+	    "--tables", tables, NULL });
+	strvec_pushv(&apply, (const char *const[]){ "conf-apply", "--data", "--rehearse", "--db",
+	    w->tgt.conninfo, NULL });
+	if (wz_masked(w)) {
+		/* The profile as it stands, in a file of its own for the rehearsal. */
+		snprintf(path, sizeof(path), "%s/confiture-wizard-rehearsal-XXXXXX",
+		    getenv("TMPDIR") && getenv("TMPDIR")[0] ? getenv("TMPDIR") : "/tmp");
+		if ((fd = mkstemp(path)) < 0) {
+			w->est_error = xstrdup("could not create a temporary file");
+			goto out;
+		}
+		close(fd);
+		if (wz_write_profile(w, path, &err) < 0) {
+			w->est_error = xstrdup(err.message);
+			goto out;
+		}
+		strvec_pushv(&anon, (const char *const[]){ "conf-anonymize", "--profile", path, NULL });
+	}
+	rs.plan = plan;
+	rs.extract = (const char *const *)extract.v;
+	rs.anonymize = anon.nr ? (const char *const *)anon.v : NULL;
+	rs.apply = (const char *const *)apply.v;
+	if (w->interactive && (null = open("/dev/null", O_WRONLY)) >= 0) {
+		fflush(stderr);
+		saved = dup(2);
+		dup2(null, 2);
+		close(null);
+	}
+	if (cmd_rehearse(&rs, &rh, &err) == 0) {
+		w->est_seconds = cmd_rehearsal_seconds(&rh, (double)w->est_bytes);
+		w->est_full = rh.full;
+		w->est_no_key = rh.no_key;
+	} else {
+		w->est_error = xstrdup(err.message);
+	}
+	if (saved >= 0) {
+		dup2(saved, 2);
+		close(saved);
+	}
+out:
+	if (path[0])
+		unlink(path);
+	cJSON_Delete(plan);
+	free(tables);
+	strvec_clear(&extract);
+	strvec_clear(&anon);
+	strvec_clear(&apply);
 }
 
 int

@@ -549,10 +549,16 @@ wz_review_text(const struct wizard *w, struct strbuf *sb)
 			missing++;
 		strbuf_release(&m);
 	}
-	if (w->est_seconds < 60)
-		strbuf_addf(sb, "estimated time: about %.0f s\n", w->est_seconds < 1 ? 1 : w->est_seconds);
+	if (w->est_no_key)
+		strbuf_addstr(sb, "no anonymization key is set: the copy will not start without one\n");
+	if (w->est_seconds < 0)
+		strbuf_addf(sb, "estimated time: unknown (%s)\n", w->est_error ? w->est_error : "?");
+	else if (w->est_seconds < 60)
+		strbuf_addf(sb, "estimated time: about %.0f s (%s)\n", w->est_seconds < 1 ? 1 : w->est_seconds,
+		    w->est_full ? "rehearsed in full, rolled back" : "rehearsed on samples, rolled back");
 	else
-		strbuf_addf(sb, "estimated time: about %.0f min\n", w->est_seconds / 60 + 0.5);
+		strbuf_addf(sb, "estimated time: about %.0f min (%s)\n", w->est_seconds / 60 + 0.5,
+		    w->est_full ? "rehearsed in full, rolled back" : "rehearsed on samples, rolled back");
 	strbuf_addf(sb, "risk: %s\n", risks[w->risk]);
 	if (w->tgt.production)
 		strbuf_addf(sb, "  - the target looks like production\n");

@@ -49,6 +49,7 @@ wizard_release(struct wizard *w)
 	wz_strv_free(w->strategies);
 	free(w->catalog_of);
 	free(w->profile_path);
+	free(w->est_error);
 	free(w->loaded);
 	strbuf_release(&w->log);
 	strbuf_release(&w->blockers);

@@ -67,7 +67,10 @@ struct wizard {
 	int risk;                 /* 0 low, 1 medium, 2 high */
 	long long est_rows, est_bytes;
 	struct strbuf blockers;   /* review: target tables that make conf-apply refuse, one a line */
-	double est_seconds;
+	double est_seconds;       /* from a rehearsal (see cmd_rehearse); < 0: unknown */
+	int est_full;             /* the rehearsal copied every row */
+	int est_no_key;           /* it had to use a throwaway anonymization key */
+	char *est_error;          /* why there is no estimate */
 	/* after execute */
 	long long *loaded;        /* rows per table seen through rows_end */
 	int interrupted;
@@ -124,6 +127,13 @@ void wz_review_text(const struct wizard *w, struct strbuf *sb);
 int wz_write_profile(const struct wizard *w, const char *path, struct conf_error *err);
 /* The one-line command that repeats the sync; caller frees. */
 char *wz_repeat_command(const struct wizard *w, const char *profile);
+/*
+ * Time the copy: the sync filters on samples of the selected tables, loaded
+ * into rolled-back copies of the target's tables (cmd_rehearse).  Sets
+ * est_seconds, or est_seconds < 0 and est_error.  Its processes' messages
+ * are dropped while the terminal is the wizard's.
+ */
+void wz_rehearse(struct wizard *w);
 /* Run the sync filters with progress; returns an exit status. */
 int wz_execute(struct wizard *w);
 /* Row counts of the selected tables in the target (-1 where unreadable). */

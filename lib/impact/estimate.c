@@ -96,6 +96,7 @@ estimate_tables_release(struct estimate_tables *ts)
 		free(ts->v[i].relname);
 		free(ts->v[i].oid);
 		free(ts->v[i].cols);
+		free(ts->v[i].copy_error);
 	}
 	free(ts->v);
 	memset(ts, 0, sizeof(*ts));
@@ -108,7 +109,7 @@ estimate_table_find(const struct estimate_tables *ts, const char *name)
 
 	for (i = 0; name && i < ts->n; i++)
 		if (strcmp(ts->v[i].name, name) == 0)
-			return &ts->v[i];
+			return ts->v[i].same_as >= 0 ? &ts->v[ts->v[i].same_as] : &ts->v[i];
 	return NULL;
 }
 
@@ -120,6 +121,7 @@ table_add(struct estimate_tables *ts, PGconn *conn, const char *name, struct con
 	PGresult *res;
 	char *quoted;
 	const char *p[1];
+	size_t i;
 
 	if (estimate_table_find(ts, name))
 		return 0;
@@ -148,6 +150,14 @@ table_add(struct estimate_tables *ts, PGconn *conn, const char *name, struct con
 		t->cols = xstrdup(PQgetvalue(res, 0, 9));
 	}
 	PQclear(res);
+	t->same_as = -1;
+	for (i = 0; t->exists && i + 1 < ts->n; i++)
+		if (ts->v[i].exists && strcmp(ts->v[i].oid, t->oid) == 0) {
+			t->same_as = (long)i;
+			return 0;
+		}
+	if (t->exists && t->rows < 0 && t->relkind == 'r' && t->table_bytes == 0)
+		t->rows = 0;    /* the planner would guess ten pages of an empty file */
 	if (t->exists && t->rows < 0 && (t->relkind == 'r' || t->relkind == 'p')) {
 		/* Never vacuumed nor analyzed: the planner's own guess from the file size. */
 		struct strbuf q = STRBUF_INIT;
@@ -168,8 +178,15 @@ add_sizes(cJSON *imp, const struct estimate_tables *ts)
 	const cJSON *it;
 	const struct estimate_table *t;
 
+	const cJSON *seen;
+
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(imp, "locks")) {
 		if ((t = estimate_table_find(ts, record_str(it, "table"))) == NULL || !t->exists)
+			continue;
+		cJSON_ArrayForEach(seen, sizes)
+			if (strcmp(record_str(seen, "table"), t->name) == 0)
+				break;
+		if (seen != NULL)
 			continue;
 		sz = cJSON_CreateObject();
 		cJSON_AddStringToObject(sz, "table", t->name);

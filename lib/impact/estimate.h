@@ -17,7 +17,9 @@ struct estimate_table {
 	double rows;            /* pg_class.reltuples, or the planner's guess */
 	double bytes, table_bytes, index_bytes;
 	/* The probe's bookkeeping. */
-	int copied_at;          /* 1 when the probe copied it */
+	long same_as;           /* another name of the same table: its index, or -1 */
+	int copy;               /* 1 when the probe copies it */
+	char *copy_error;       /* why copying it failed */
 	int referenced_only;    /* copied as a foreign key's target: only referenced rows */
 	double copied[2];       /* rows copied at the smaller and the larger size */
 	double read_extra;      /* ms per row a scan of the real table costs above one of the copy */
@@ -28,7 +30,10 @@ struct estimate_tables {
 	size_t n;
 };
 
-/* The table as the statements name it, or NULL. */
+/*
+ * The table as the statements name it, or NULL.  Two names of one table
+ * ("t" and "public.t") give the same entry.
+ */
 struct estimate_table *estimate_table_find(const struct estimate_tables *ts, const char *name);
 void estimate_tables_release(struct estimate_tables *ts);
 

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "db.h"
@@ -21,7 +22,8 @@
 struct probe_item {
 	const char *sql;
 	const cJSON *facts;     /* its static facts (locks, transactional) */
-	cJSON *own;             /* facts owned here (down statements) */
+	cJSON *own;             /* facts owned here (down statements, plain forms) */
+	char *plain;            /* the statement without CONCURRENTLY, when that is what runs */
 	double ms[2];
 	int ran[2];
 	char *reason;           /* why it was not run or failed, the first time */
@@ -145,10 +147,14 @@ probe_release(struct probe *p)
 	size_t i, j;
 
 	for (i = 0; i < p->nmig; i++) {
-		for (j = 0; j < p->migs[i].nup; j++)
+		for (j = 0; j < p->migs[i].nup; j++) {
 			free(p->migs[i].up[j].reason);
+			free(p->migs[i].up[j].plain);
+			cJSON_Delete(p->migs[i].up[j].own);
+		}
 		for (j = 0; j < p->migs[i].ndown; j++) {
 			free(p->migs[i].down[j].reason);
+			free(p->migs[i].down[j].plain);
 			cJSON_Delete(p->migs[i].down[j].own);
 		}
 		free(p->migs[i].up);
@@ -166,6 +172,55 @@ probe_release(struct probe *p)
 	free(p->fks);
 	free(p->schema);
 	free(p->nsoid);
+}
+
+static int
+ident_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    c == '_' || c == '$' || (unsigned char)c >= 0x80;
+}
+
+/*
+ * CREATE INDEX CONCURRENTLY and DROP INDEX CONCURRENTLY cannot run in the
+ * probe's transaction: time their plain form instead.  The keyword is
+ * taken out and the text parsed again, which must give the same kind of
+ * statement, now without "concurrent", or the item is left as it was.
+ */
+static void
+plain_form(struct probe_item *it)
+{
+	static const char kw[] = "concurrently";
+	struct conf_error perr = CONF_ERROR_INIT;
+	struct strbuf text = STRBUF_INIT;
+	struct sql_script s;
+	const char *at, *node = record_str(it->facts, "node");
+	const cJSON *body;
+
+	if (record_bool(it->facts, "transactional", 1) || node == NULL ||
+	    (strcmp(node, "IndexStmt") != 0 && strcmp(node, "DropStmt") != 0))
+		return;
+	for (at = it->sql; *at; at++)
+		if (strncasecmp(at, kw, sizeof(kw) - 1) == 0 && (at == it->sql || !ident_char(at[-1])) &&
+		    !ident_char(at[sizeof(kw) - 1]))
+			break;
+	if (*at == '\0')
+		return;
+	strbuf_add(&text, it->sql, (size_t)(at - it->sql));
+	strbuf_addstr(&text, at + sizeof(kw) - 1);
+	memset(&s, 0, sizeof(s));
+	if (sql_script_parse(&s, text.buf, "<statement>", &perr) == 0 && s.n == 1 &&
+	    strcmp(s.stmts[0].node, node) == 0 && (body = pgtree_body(s.stmts[0].tree)) != NULL &&
+	    !pgtree_bool(body, "concurrent") && s.stmts[0].txn == SQL_TXN_OK) {
+		cJSON_Delete(it->own);
+		it->own = impact_static(s.stmts[0].tree);
+		cJSON_AddStringToObject(it->own, "node", node);
+		it->facts = it->own;
+		it->plain = strbuf_detach(&text, NULL);
+		it->sql = it->plain;
+	}
+	sql_script_release(&s);
+	strbuf_release(&text);
 }
 
 /* The statements to run: every statement of every migration, and the down files of up migrations. */
@@ -198,6 +253,7 @@ probe_plan(struct probe *p, struct impact_run *run, struct conf_error *err)
 				return -1;
 			}
 			sql_script_release(&s);
+			plain_form(&pm->up[j]);
 		}
 		if (down == NULL || dir == NULL || strcmp(dir, "up") != 0)
 			continue;
@@ -215,7 +271,9 @@ probe_plan(struct probe *p, struct impact_run *run, struct conf_error *err)
 		for (j = 0; j < pm->script.n; j++) {
 			pm->down[j].sql = pm->script.stmts[j].sql;
 			pm->down[j].own = impact_static(pm->script.stmts[j].tree);
+			cJSON_AddStringToObject(pm->down[j].own, "node", pm->script.stmts[j].node);
 			pm->down[j].facts = pm->down[j].own;
+			plain_form(&pm->down[j]);
 		}
 	}
 	strbuf_release(&text);
@@ -240,14 +298,14 @@ choose_targets(struct probe *p)
 
 					if (t && t->exists && (t->relkind == 'r' || t->relkind == 'p') &&
 					    impact_lock_parse(record_str(it, "mode")) > IMPACT_LOCK_ACCESS_SHARE)
-						t->copied_at = 1;
+						t->copy = 1;
 				}
 		}
 	for (i = 0; i < p->nfk; i++) {
 		struct estimate_table *from = estimate_table_find(p->ts, p->fks[i].from);
 		struct estimate_table *to = estimate_table_find(p->ts, p->fks[i].to);
 
-		if (to && to->copied_at && from && from->copied_at && from != to)
+		if (to && to->copy && from && from->copy && from != to)
 			to->referenced_only = 1;
 	}
 }
@@ -375,6 +433,30 @@ out:
 	return rc;
 }
 
+/*
+ * Copy t in a savepoint: when the copy fails (a name two schemas share, a
+ * type the role may not use), the table is left out and the statements
+ * that write it are not run.
+ */
+static int
+copy_guarded(struct probe *p, struct estimate_table *t, int k, struct conf_error *err)
+{
+	struct conf_error cerr = CONF_ERROR_INIT;
+
+	if (db_exec(p->conn, "SAVEPOINT confiture_copy", err) < 0)
+		return -1;
+	if (copy_table(p, t, k, &cerr) == 0)
+		return db_exec(p->conn, "RELEASE SAVEPOINT confiture_copy", err);
+	if (cerr.code == CONF_EXIT_DB) {
+		*err = cerr;
+		return -1;
+	}
+	t->copy = 0;
+	free(t->copy_error);
+	t->copy_error = xstrdup(cerr.message);
+	return db_exec(p->conn, "ROLLBACK TO SAVEPOINT confiture_copy", err);
+}
+
 /* The fastest of three runs of sql, in ms; -1 with err when it fails. */
 static double
 time_query(PGconn *conn, const char *sql, struct conf_error *err)
@@ -456,7 +538,12 @@ guarded(struct probe *p, const struct probe_item *it, struct strbuf *why, struct
 		if (res == NULL)
 			return -1;
 		if (PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] != 't') {
-			strbuf_addf(why, "%s is not one of the probe's copies", record_str(lk, "table"));
+			const struct estimate_table *t = estimate_table_find(p->ts, record_str(lk, "table"));
+
+			if (t && t->copy_error)
+				strbuf_addf(why, "could not copy %s: %s", t->name, t->copy_error);
+			else
+				strbuf_addf(why, "%s is not one of the probe's copies", record_str(lk, "table"));
 			ok = 0;
 		}
 		PQclear(res);
@@ -510,11 +597,11 @@ run_size(struct probe *p, int k, int first, struct conf_error *err)
 		return -1;
 	for (j = 0; j < 2; j++)         /* referenced rows come from the copies of the others */
 		for (i = 0; i < p->ts->n; i++)
-			if (p->ts->v[i].copied_at && p->ts->v[i].referenced_only == (int)j &&
-			    copy_table(p, &p->ts->v[i], k, err) < 0)
+			if (p->ts->v[i].copy && p->ts->v[i].referenced_only == (int)j &&
+			    copy_guarded(p, &p->ts->v[i], k, err) < 0)
 				return -1;
 	for (i = 0; first && k == 1 && i < p->ts->n; i++)
-		if (p->ts->v[i].copied_at && p->ts->v[i].copied[1] < p->ts->v[i].rows &&
+		if (p->ts->v[i].copy && p->ts->v[i].copied[1] < p->ts->v[i].rows &&
 		    read_cost(p, &p->ts->v[i], err) < 0)
 			return -1;
 	for (i = 0; i < p->nmig; i++) {
@@ -551,7 +638,7 @@ scale_table(const struct probe *p, const cJSON *facts)
 	cJSON_ArrayForEach(lk, cJSON_GetObjectItem(facts, "locks")) {
 		t = estimate_table_find(p->ts, record_str(lk, "table"));
 		m = impact_lock_parse(record_str(lk, "mode"));
-		if (t == NULL || !t->copied_at)
+		if (t == NULL || !t->copy)
 			continue;
 		if (best == NULL || (best->referenced_only && !t->referenced_only) ||
 		    (best->referenced_only == t->referenced_only &&
@@ -625,6 +712,10 @@ fit(const struct probe *p, const struct probe_item *it, int two, cJSON *rec)
 			cJSON_AddItemToArray(samples, s);
 		}
 		cJSON_AddItemToObject(e, "samples", samples);
+		if (it->plain)
+			cJSON_AddStringToObject(e, "timed_as", "the plain form, without CONCURRENTLY, which"
+			    " scans the table once where CONCURRENTLY scans it twice and waits for older"
+			    " transactions: expect it to take longer");
 		cJSON_AddItemToObject(rec, "estimate", e);
 	}
 	return est;
@@ -709,7 +800,7 @@ estimate_probe(struct impact_run *run, PGconn *conn, struct estimate_tables *ts,
 		goto out;
 	choose_targets(&p);
 	for (i = 0; i < ts->n; i++)
-		if (ts->v[i].copied_at && !ts->v[i].referenced_only && ts->v[i].rows > p.sizes[1])
+		if (ts->v[i].copy && !ts->v[i].referenced_only && ts->v[i].rows > p.sizes[1])
 			two = 1;
 	if ((seqs = impact_seq_save(conn, err)) == NULL || probe_begin(&p, err) < 0)
 		goto fail;

@@ -100,7 +100,7 @@ mig_risk(struct impact_mig *m)
 {
 	cJSON *imp = m->impact, *reasons = cJSON_CreateArray(), *recs = cJSON_CreateArray();
 	const cJSON *created = cJSON_GetObjectItem(imp, "created"), *it;
-	int risk = 0, r;
+	int risk = 0, r, nblock = 0;
 	size_t i;
 	char buf[512], size[64];
 
@@ -175,7 +175,8 @@ mig_risk(struct impact_mig *m)
 		    record_num(it, "pid", 0), record_str(it, "state"), age,
 		    record_bool(it, "granted", 1) ? "holds" : "waits for",
 		    record_str(it, "mode"), record_str(it, "table"));
-		add_unique(reasons, buf);
+		/* first: what blocks the migration now matters before anything else */
+		cJSON_InsertItemInArray(reasons, nblock++, cJSON_CreateString(buf));
 		risk = 2;
 	}
 	if (cJSON_GetArraySize(cJSON_GetObjectItem(imp, "blockers")) > 0)

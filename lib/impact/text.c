@@ -91,7 +91,8 @@ stmt_text(const cJSON *s, FILE *out)
 	if (record_num(s, "rows_touched", -1) >= 0)
 		fprintf(out, "; ~%.0f rows", record_num(s, "rows_touched", 0));
 	if (record_num(s, "est_ms", -1) >= 0)
-		fprintf(out, "; ~%s", duration(record_num(s, "est_ms", 0), d, sizeof(d)));
+		fprintf(out, "; ~%s%s", duration(record_num(s, "est_ms", 0), d, sizeof(d)),
+		    record_str(est, "timed_as") ? " (timed without CONCURRENTLY)" : "");
 	else if (est != NULL && strcmp(str(est, "basis"), "none") == 0)
 		fprintf(out, "; not estimated: %s", str(est, "reason"));
 	fputc('\n', out);
@@ -100,7 +101,10 @@ stmt_text(const cJSON *s, FILE *out)
 			fprintf(out, "      trial: not run (%s)\n", str(obs, "reason"));
 		} else {
 			fputs("      trial: ", out);
-			locks_text(obs, out);
+			if (cJSON_GetArraySize(cJSON_GetObjectItem(obs, "locks")) == 0)
+				fputs("no new locks", out);
+			else
+				locks_text(obs, out);
 			fprintf(out, "; %s; %.1f ms\n", cJSON_GetArraySize(cJSON_GetObjectItem(obs,
 			    "rewritten")) > 0 ? "rewrite" : "no rewrite", record_num(obs, "elapsed_ms", 0));
 		}
