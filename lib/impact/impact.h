@@ -39,6 +39,21 @@ enum impact_lock impact_lock_parse(const char *name);
  *   "locks": [{"table":"posts","mode":"ACCESS EXCLUSIVE"}, ...]  tables as
  *            written, foreign-key targets included, strongest mode per table;
  *   "lock": the strongest mode of all ("" when none);
+ *
+ * "locks" is about tables (tables, partitioned tables, views, materialized
+ * views, foreign tables: what the trial observes), never about indexes,
+ * sequences or TOAST relations.  A statement that names an index instead of
+ * its table (DROP INDEX, REINDEX INDEX, ALTER INDEX ... ATTACH PARTITION) is
+ * recorded under the index's name, with the mode its table gets: the parse
+ * tree does not say which table that is, the trial sees the table.  A lock
+ * on an index alone (ALTER INDEX ... RENAME or SET, COMMENT ON INDEX) gives
+ * no entry, only a note.  Tables PostgreSQL finds in the catalog are not
+ * recorded either: the table a dropped foreign key references (ACCESS
+ * EXCLUSIVE), the tables a checked foreign key reads (ROW SHARE, on INSERT,
+ * UPDATE, DELETE, VALIDATE), the tables of a refreshed materialized view's
+ * query (ACCESS SHARE); the strongest mode is right in every such case.
+ * tests/impact/lock-forms.tsv lists the forms checked against pg_locks.
+ *
  *   "effect": "rewrite" | "scan" | "rows" | "metadata";
  *   "rewrite", "scan": booleans;
  *   "transactional": boolean, and "txn_reason" when false;
@@ -101,8 +116,10 @@ void impact_run_text(const struct impact_run *run, FILE *out);
 /*
  * The trial level: run each up migration's statements inside a transaction
  * on conn, and after each one record in its impact record's "observed" the
- * locks its own backend took (pg_locks: the strongest new mode per user
- * relation), the relations whose relfilenode changed, size changes and the
+ * locks its own backend took (pg_locks: the strongest new mode per table,
+ * named as it was before the statement, so that a renamed table keeps the
+ * name the statement wrote; indexes and sequences are left out, as in
+ * impact_static), the relations whose relfilenode changed, size changes and the
  * elapsed time.  Statements that cannot run in a transaction are reported
  * as skipped.  When the migration has a down file, the down statements run
  * next in the same transaction and the catalog is compared with a snapshot

@@ -208,9 +208,16 @@ alter_cmd(struct facts *f, const cJSON *cmd)
 			f->rewrite = 1;
 			return IMPACT_LOCK_ACCESS_EXCLUSIVE;
 		}
-	if (streq(sub, "AT_DetachPartition") &&
-	    pgtree_bool(pgtree_as(def, "PartitionCmd"), "concurrent"))
-		return IMPACT_LOCK_SHARE_UPDATE_EXCLUSIVE;
+	if (streq(sub, "AT_DetachPartition")) {
+		/* CONCURRENTLY ends with a second transaction that takes the partition ACCESS EXCLUSIVE. */
+		lock_rangevar(f, pgtree_field(pgtree_as(def, "PartitionCmd"), "name"),
+		    IMPACT_LOCK_ACCESS_EXCLUSIVE);
+		if (pgtree_bool(pgtree_as(def, "PartitionCmd"), "concurrent"))
+			return IMPACT_LOCK_SHARE_UPDATE_EXCLUSIVE;
+		return IMPACT_LOCK_ACCESS_EXCLUSIVE;
+	}
+	if (streq(sub, "AT_DropConstraint"))
+		note(f, "if the constraint is a foreign key, the table it references is locked ACCESS EXCLUSIVE too");
 	if (streq(sub, "AT_AddColumn")) {
 		add_column(f, pgtree_as(def, "ColumnDef"));
 	} else if (streq(sub, "AT_AlterColumnType")) {
@@ -228,12 +235,46 @@ alter_cmd(struct facts *f, const cJSON *cmd)
 	return IMPACT_LOCK_ACCESS_EXCLUSIVE;
 }
 
+/*
+ * ALTER INDEX locks the index, not its table, except ATTACH PARTITION,
+ * which reads both tables (ACCESS SHARE, recorded under the indexes' names).
+ */
+static void
+alter_index(struct facts *f, const cJSON *body)
+{
+	const cJSON *it, *cmd, *def;
+	struct strbuf sb = STRBUF_INIT;
+	enum impact_lock mode;
+
+	cJSON_ArrayForEach(it, pgtree_field(body, "cmds")) {
+		cmd = pgtree_as(it, "AlterTableCmd");
+		def = pgtree_field(cmd, "def");
+		if (streq(pgtree_str(cmd, "subtype"), "AT_AttachPartition")) {
+			lock_rangevar(f, pgtree_field(body, "relation"), IMPACT_LOCK_ACCESS_SHARE);
+			lock_rangevar(f, pgtree_field(pgtree_as(def, "PartitionCmd"), "name"),
+			    IMPACT_LOCK_ACCESS_SHARE);
+			continue;
+		}
+		mode = alter_cmd(f, cmd);
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "ALTER INDEX takes %s on the index only; its table is not locked%s",
+		    impact_lock_name(mode), mode == IMPACT_LOCK_ACCESS_EXCLUSIVE ?
+		    ", but the queries planned on the table wait for the index" : "");
+		note(f, sb.buf);
+	}
+	strbuf_release(&sb);
+}
+
 static void
 alter_table(struct facts *f, const cJSON *body)
 {
 	enum impact_lock mode = IMPACT_LOCK_NONE, m;
 	const cJSON *it;
 
+	if (streq(pgtree_str(body, "objtype"), "OBJECT_INDEX")) {
+		alter_index(f, body);
+		return;
+	}
 	cJSON_ArrayForEach(it, pgtree_field(body, "cmds"))
 		if ((m = alter_cmd(f, pgtree_as(it, "AlterTableCmd"))) > mode)
 			mode = m;
@@ -259,6 +300,30 @@ create_table(struct facts *f, const cJSON *body)
 	}
 }
 
+/* DROP TRIGGER/POLICY/RULE x ON t: the object is the name list t's names, then x. */
+static void
+drop_relobject(struct facts *f, const cJSON *body)
+{
+	const cJSON *it, *name;
+	struct strbuf sb = STRBUF_INIT;
+	int i, n;
+
+	cJSON_ArrayForEach(it, pgtree_field(body, "objects")) {
+		const cJSON *items = pgtree_field(pgtree_as(it, "List"), "items");
+
+		strbuf_reset(&sb);
+		n = cJSON_GetArraySize(items);
+		for (i = 0; i < n - 1; i++) {
+			name = cJSON_GetArrayItem(items, i);
+			if (sb.len)
+				strbuf_addch(&sb, '.');
+			strbuf_addstr(&sb, pgtree_sval(name) ? pgtree_sval(name) : "");
+		}
+		lock_name(f, sb.buf, IMPACT_LOCK_ACCESS_EXCLUSIVE);
+	}
+	strbuf_release(&sb);
+}
+
 /* DROP TABLE/VIEW/INDEX a, b: each object a list of String nodes. */
 static void
 drop(struct facts *f, const cJSON *body)
@@ -267,6 +332,11 @@ drop(struct facts *f, const cJSON *body)
 	int conc = pgtree_bool(body, "concurrent");
 	const cJSON *it;
 
+	if (streq(kind, "OBJECT_TRIGGER") || streq(kind, "OBJECT_POLICY") ||
+	    streq(kind, "OBJECT_RULE")) {
+		drop_relobject(f, body);
+		return;
+	}
 	if (!streq(kind, "OBJECT_TABLE") && !streq(kind, "OBJECT_VIEW") &&
 	    !streq(kind, "OBJECT_MATVIEW") && !streq(kind, "OBJECT_INDEX") &&
 	    !streq(kind, "OBJECT_FOREIGN_TABLE"))
@@ -281,6 +351,29 @@ drop(struct facts *f, const cJSON *body)
 	}
 	if (streq(kind, "OBJECT_INDEX") && !conc)
 		note(f, "DROP INDEX locks its table ACCESS EXCLUSIVE; DROP INDEX CONCURRENTLY does not");
+	if (streq(kind, "OBJECT_TABLE"))
+		note(f, "if the table has foreign keys, the tables they reference are locked ACCESS EXCLUSIVE too");
+}
+
+/*
+ * REINDEX TABLE/INDEX: SHARE on the table (recorded under the index's name
+ * for REINDEX INDEX), ACCESS EXCLUSIVE on each index; CONCURRENTLY: SHARE
+ * UPDATE EXCLUSIVE.  SCHEMA, DATABASE and SYSTEM name no table.
+ */
+static void
+reindex(struct facts *f, const cJSON *body)
+{
+	const cJSON *it;
+	int conc = 0;
+
+	cJSON_ArrayForEach(it, pgtree_field(body, "params"))
+		if (streq(pgtree_str(pgtree_as(it, "DefElem"), "defname"), "concurrently"))
+			conc = 1;
+	lock_rangevar(f, pgtree_field(body, "relation"), conc ?
+	    IMPACT_LOCK_SHARE_UPDATE_EXCLUSIVE : IMPACT_LOCK_SHARE);
+	f->scan = 1;
+	if (!conc)
+		note(f, "REINDEX blocks writes, and its ACCESS EXCLUSIVE on each index blocks the queries planned on the table; use REINDEX CONCURRENTLY");
 }
 
 /* Tables a query reads: ACCESS SHARE on every RangeVar below it. */
@@ -303,7 +396,7 @@ comment(struct facts *f, const cJSON *body)
 	const cJSON *it;
 
 	if (streq(kind, "OBJECT_TABLE") || streq(kind, "OBJECT_VIEW") ||
-	    streq(kind, "OBJECT_MATVIEW") || streq(kind, "OBJECT_INDEX")) {
+	    streq(kind, "OBJECT_MATVIEW") || streq(kind, "OBJECT_FOREIGN_TABLE")) {
 		lock_name(f, pgtree_namelist(items, &sb), IMPACT_LOCK_SHARE_UPDATE_EXCLUSIVE);
 	} else if (streq(kind, "OBJECT_COLUMN")) {
 		cJSON_ArrayForEach(it, items) {
@@ -338,9 +431,18 @@ dispatch(struct facts *f, const char *type, const cJSON *body)
 	} else if (streq(type, "DropStmt")) {
 		drop(f, body);
 	} else if (streq(type, "RenameStmt")) {
-		lock_rangevar(f, pgtree_field(body, "relation"),
-		    streq(pgtree_str(body, "renameType"), "OBJECT_INDEX") ?
-		    IMPACT_LOCK_SHARE_UPDATE_EXCLUSIVE : IMPACT_LOCK_ACCESS_EXCLUSIVE);
+		if (streq(pgtree_str(body, "renameType"), "OBJECT_INDEX"))
+			note(f, "renaming an index takes SHARE UPDATE EXCLUSIVE on the index only; its table is not locked");
+		else
+			lock_rangevar(f, pgtree_field(body, "relation"), IMPACT_LOCK_ACCESS_EXCLUSIVE);
+	} else if (streq(type, "AlterObjectSchemaStmt")) {
+		const char *kind = pgtree_str(body, "objectType");
+
+		if (streq(kind, "OBJECT_TABLE") || streq(kind, "OBJECT_VIEW") ||
+		    streq(kind, "OBJECT_MATVIEW") || streq(kind, "OBJECT_FOREIGN_TABLE"))
+			lock_rangevar(f, pgtree_field(body, "relation"), IMPACT_LOCK_ACCESS_EXCLUSIVE);
+	} else if (streq(type, "ReindexStmt")) {
+		reindex(f, body);
 	} else if (streq(type, "TruncateStmt")) {
 		cJSON_ArrayForEach(it, pgtree_field(body, "relations"))
 			lock_rangevar(f, it, IMPACT_LOCK_ACCESS_EXCLUSIVE);
@@ -360,12 +462,16 @@ dispatch(struct facts *f, const char *type, const cJSON *body)
 		lock_rangevar(f, pgtree_field(body, "relation"), IMPACT_LOCK_ACCESS_EXCLUSIVE);
 		f->rewrite = 1;
 	} else if (streq(type, "ViewStmt")) {
-		pgtree_walk(pgtree_field(body, "query"), reads, f);
 		lock_rangevar(f, pgtree_field(body, "view"), IMPACT_LOCK_ACCESS_EXCLUSIVE);
-	} else if (streq(type, "CreateTableAsStmt")) {
 		pgtree_walk(pgtree_field(body, "query"), reads, f);
-		lock_rangevar(f, pgtree_field(pgtree_as(pgtree_field(body, "into"), "IntoClause"),
-		    "rel"), IMPACT_LOCK_ACCESS_EXCLUSIVE);
+	} else if (streq(type, "CreateTableAsStmt")) {
+		const cJSON *into = pgtree_field(body, "into");
+
+		/* libpg_query prints the IntoClause unwrapped. */
+		if (pgtree_as(into, "IntoClause"))
+			into = pgtree_as(into, "IntoClause");
+		lock_rangevar(f, pgtree_field(into, "rel"), IMPACT_LOCK_ACCESS_EXCLUSIVE);
+		pgtree_walk(pgtree_field(body, "query"), reads, f);
 		f->rows = 1;
 	} else if (streq(type, "RefreshMatViewStmt")) {
 		lock_rangevar(f, pgtree_field(body, "relation"), pgtree_bool(body, "concurrent") ?

@@ -144,14 +144,17 @@ catalog(PGconn *conn, struct conf_error *err)
 	return lines;
 }
 
-/* A relation's name from the snapshots after and before (a dropped one is only in before). */
+/*
+ * A relation's name as the statement wrote it: from the snapshot before
+ * (a renamed or moved table keeps its old name), else after (a new one).
+ */
 static const char *
-rel_name(const cJSON *after, const cJSON *before, const char *oid)
+rel_name(const cJSON *before, const cJSON *after, const char *oid)
 {
-	const cJSON *r = cJSON_GetObjectItem(after, oid);
+	const cJSON *r = cJSON_GetObjectItem(before, oid);
 
 	if (r == NULL)
-		r = cJSON_GetObjectItem(before, oid);
+		r = cJSON_GetObjectItem(after, oid);
 	return r ? record_str(r, "name") : NULL;
 }
 
@@ -165,7 +168,7 @@ observed(const cJSON *l0, const cJSON *l1, const cJSON *s0, const cJSON *s1, dou
 	enum impact_lock top = IMPACT_LOCK_NONE;
 
 	cJSON_ArrayForEach(rel, l1) {
-		const char *name = rel_name(s1, s0, rel->string);
+		const char *name = rel_name(s0, s1, rel->string);
 		const cJSON *before = cJSON_GetObjectItem(l0, rel->string);
 		enum impact_lock m = IMPACT_LOCK_NONE, k;
 		cJSON *lk;
