@@ -169,7 +169,10 @@ for n in $SIZES; do
 		else
 			est=n/a rt=n/a ok=n/a
 		fi
-		printf "$fmt" "$n" "$c" "$est" "$meas" "$wall" "$rt" "$ok" "$spread"
+		printf "$fmt" "$n" "$c" "$est" "$meas" "$wall" "$rt" "$ok" "$spread" | sed 's/ *$//'
+		if [ "$REPEAT" -gt 1 ]; then
+			echo "            runs: measured $(echo $(cat "$dir/meas")) s, est $(echo $(awk 'NF { printf "%.3f\n", $1 / 1000 }' "$dir/est")) s" | sed 's/est  *s$/est n\/a/'
+		fi
 	done
 	ncases=$(echo $CASES | wc -w)
 	if [ "$counted" -gt 0 ]; then
