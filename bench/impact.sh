@@ -112,6 +112,11 @@ estimate() {
 		"$dir/impact.ndjson" | head -n 1
 }
 
+# checkpoints: how many the server has started (timed and requested)
+checkpoints() {
+	admin -c "SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter"
+}
+
 apply_run() {
 	conf-extract -C "$1" | conf-apply --db "$2" >"$dir/result.ndjson"
 }
@@ -137,11 +142,14 @@ for n in $SIZES; do
 	: >"$dir/ratios"
 	for c in $CASES; do
 		proj=$(project "$c")
-		: >"$dir/est" ; : >"$dir/meas" ; : >"$dir/wall"
+		: >"$dir/est" ; : >"$dir/meas" ; : >"$dir/wall" ; : >"$dir/ckpt" ; : >"$dir/load"
 		for r in $(seq 1 "$REPEAT"); do
 			url=$(copy impact_case)
 			estimate "$proj" "$url" >>"$dir/est"
+			ck0=$(checkpoints)
 			wall=$(seconds apply_run "$proj" "$url")
+			echo $(($(checkpoints) - ck0)) >>"$dir/ckpt"
+			cut -d' ' -f1 /proc/loadavg >>"$dir/load"
 			ms=$(jq -r 'select(.kind == "result") | .duration_ms // empty' "$dir/result.ndjson")
 			st=$(jq -r 'select(.kind == "result") | .status' "$dir/result.ndjson")
 			if [ "$st" != applied ]; then
@@ -172,6 +180,7 @@ for n in $SIZES; do
 		printf "$fmt" "$n" "$c" "$est" "$meas" "$wall" "$rt" "$ok" "$spread" | sed 's/ *$//'
 		if [ "$REPEAT" -gt 1 ]; then
 			echo "            runs: measured $(echo $(cat "$dir/meas")) s, est $(echo $(awk 'NF { printf "%.3f\n", $1 / 1000 }' "$dir/est")) s" | sed 's/est  *s$/est n\/a/'
+			echo "            checkpoints during each run: $(echo $(cat "$dir/ckpt")); load average after: $(echo $(cat "$dir/load"))"
 		fi
 	done
 	ncases=$(echo $CASES | wc -w)
