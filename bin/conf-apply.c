@@ -22,7 +22,8 @@ usage(FILE *fp, int code)
 	    "                  [--statement-timeout time] [--baseline] [--allow-drift]\n"
 	    "                  [--run-type type] [--no-hooks] [file]\n"
 	    "       conf-apply --data [--checkpoint-table name] [--no-resume] [--progress]\n"
-	    "                  [--resume-key key] [-C dir] [-e env] [--db url] [file]\n"
+	    "                  [--resume-key key] [--rehearse] [-C dir] [-e env] [--db url]\n"
+	    "                  [file]\n"
 	    "\n"
 	    "Apply the migration stream read from file (standard input when none or \"-\")\n"
 	    "to the database, and write one result record per migration.  Each migration\n"
@@ -45,6 +46,9 @@ usage(FILE *fp, int code)
 	    "  --progress              with --data: rows and rows/s per table on stderr, when\n"
 	    "                          it is a terminal\n"
 	    "  --resume-key key        with --data: resume only a load made with the same key\n"
+	    "  --rehearse              with --data: load into copies of the tables in a\n"
+	    "                          private schema, in one transaction rolled back at the\n"
+	    "                          end; the tables are not touched (sync --dry-run)\n"
 	    "                          (confiture sync: the profile's SHA-256)\n"
 	    "  --allow-drift           accept applied migrations whose checksum changed\n"
 	    "  --run-type type         build, migrate_up, migrate_down or sync, for hooks\n"
@@ -69,7 +73,8 @@ int
 main(int argc, char **argv)
 {
 	enum { OPT_DB = 256, OPT_TABLE, OPT_WAIT, OPT_LOCKTO, OPT_STMTTO, OPT_BASELINE, OPT_DRIFT,
-	    OPT_RUNTYPE, OPT_NOHOOKS, OPT_DATA, OPT_CHECKPOINT, OPT_NORESUME, OPT_PROGRESS, OPT_RESUMEKEY };
+	    OPT_RUNTYPE, OPT_NOHOOKS, OPT_DATA, OPT_CHECKPOINT, OPT_NORESUME, OPT_PROGRESS, OPT_RESUMEKEY,
+	    OPT_REHEARSE };
 	static const struct option longopts[] = {
 		{ "allow-drift", no_argument, NULL, OPT_DRIFT },
 		{ "baseline", no_argument, NULL, OPT_BASELINE },
@@ -82,6 +87,7 @@ main(int argc, char **argv)
 		{ "lock-wait", required_argument, NULL, OPT_WAIT },
 		{ "no-resume", no_argument, NULL, OPT_NORESUME },
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "rehearse", no_argument, NULL, OPT_REHEARSE },
 		{ "resume-key", required_argument, NULL, OPT_RESUMEKEY },
 		{ "no-hooks", no_argument, NULL, OPT_NOHOOKS },
 		{ "project", required_argument, NULL, 'C' },
@@ -128,6 +134,7 @@ main(int argc, char **argv)
 		case OPT_NORESUME: dl.no_resume = 1; break;
 		case OPT_PROGRESS: dl.progress = 1; break;
 		case OPT_RESUMEKEY: dl.resume_key = optarg; break;
+		case OPT_REHEARSE: dl.rehearse = 1; use_hooks = 0; break;
 		case OPT_RUNTYPE: run_type = optarg; break;
 		case OPT_NOHOOKS: use_hooks = 0; break;
 		case OPT_WAIT:
@@ -141,6 +148,8 @@ main(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		usage(stderr, CONF_EXIT_USAGE);
+	if (dl.rehearse && !data)
+		die(CONF_EXIT_USAGE, "--rehearse goes with --data");
 	if (project_load(&p, root, env, db, &err) < 0)
 		die_error(&err);
 	if ((in = cli_open_input(argv[optind], &name, &err)) == NULL)

@@ -22,7 +22,7 @@ usage(FILE *fp, int code)
 	    "                    [--up | --down | --build | --status] [--pending]\n"
 	    "                    [--to version] [--steps n] [--allow-drift] [--schema]\n"
 	    "       conf-extract --data [--tables a,b,...] [--tables-like pattern] [--plan]\n"
-	    "                    [-C dir] [-e env] [--db url]\n"
+	    "                    [--sample-rows n] [-C dir] [-e env] [--db url]\n"
 	    "\n"
 	    "Write the project's migrations (or its schema files) to standard output as\n"
 	    "NDJSON records: a migration record, then one statement record per SQL\n"
@@ -49,6 +49,8 @@ usage(FILE *fp, int code)
 	    "  --tables-like p   with --data: tables whose schema.name or name is LIKE p;\n"
 	    "                    may be repeated\n"
 	    "  --plan            with --data: the table records only, no rows\n"
+	    "  --sample-rows n   with --data: at most n rows per table, sampled across it\n"
+	    "                    (TABLESAMPLE SYSTEM): a rehearsal, see sync --dry-run\n"
 	    "  -C, --project dir       the project directory (default .)\n"
 	    "  -e, --env env           read db/environments/<env>.yaml\n"
 	    "      --db url            the database (overrides everything else)\n"
@@ -75,7 +77,7 @@ fail(const struct conf_error *err)
 /* conf-extract --data: the rows of the selected tables. */
 static void
 data_extract_main(struct project *p, const char *table, const char *const *tables,
-    const char *const *likes, int plan)
+    const char *const *likes, int plan, long sample)
 {
 	struct conf_error err = CONF_ERROR_INIT;
 	struct data_extract_opts o;
@@ -90,6 +92,7 @@ data_extract_main(struct project *p, const char *table, const char *const *table
 	o.likes = likes;
 	o.exclude = exclude;
 	o.plan_only = plan;
+	o.sample_rows = sample;
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	if ((conn = db_connect(p->conninfo, "conf-extract", &err)) == NULL)
 		fail(&err);
@@ -106,7 +109,8 @@ int
 main(int argc, char **argv)
 {
 	enum { OPT_DB = 256, OPT_TABLE, OPT_UP, OPT_DOWN, OPT_BUILD, OPT_STATUS, OPT_PENDING,
-	    OPT_TO, OPT_STEPS, OPT_DRIFT, OPT_SCHEMA, OPT_DATA, OPT_TABLES, OPT_LIKE, OPT_PLAN };
+	    OPT_TO, OPT_STEPS, OPT_DRIFT, OPT_SCHEMA, OPT_DATA, OPT_TABLES, OPT_LIKE, OPT_PLAN,
+	    OPT_SAMPLE };
 	static const struct option longopts[] = {
 		{ "allow-drift", no_argument, NULL, OPT_DRIFT },
 		{ "build", no_argument, NULL, OPT_BUILD },
@@ -119,6 +123,7 @@ main(int argc, char **argv)
 		{ "plan", no_argument, NULL, OPT_PLAN },
 		{ "project", required_argument, NULL, 'C' },
 		{ "status", no_argument, NULL, OPT_STATUS },
+		{ "sample-rows", required_argument, NULL, OPT_SAMPLE },
 		{ "schema", no_argument, NULL, OPT_SCHEMA },
 		{ "steps", required_argument, NULL, OPT_STEPS },
 		{ "tables", required_argument, NULL, OPT_TABLES },
@@ -137,6 +142,7 @@ main(int argc, char **argv)
 	struct strvec tables = STRVEC_INIT, likes = STRVEC_INIT;
 	char *end;
 	int c, schema = 0, data = 0, plan = 0;
+	long sample = 0;
 
 	die_init(argv[0]);
 	die_on_sigpipe();
@@ -159,6 +165,11 @@ main(int argc, char **argv)
 		case OPT_DRIFT: o.allow_drift = 1; break;
 		case OPT_DATA: data = 1; break;
 		case OPT_PLAN: plan = 1; break;
+		case OPT_SAMPLE:
+			sample = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || sample < 1)
+				die(CONF_EXIT_USAGE, "--sample-rows takes a whole number above 0, not \"%s\"", optarg);
+			break;
 		case OPT_LIKE: strvec_push(&likes, optarg); break;
 		case OPT_TABLES: {
 			char *list = xstrdup(optarg), *tok, *save;
@@ -179,8 +190,8 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage(stderr, CONF_EXIT_USAGE);
-	if (!data && (tables.nr || likes.nr || plan))
-		die(CONF_EXIT_USAGE, "--tables, --tables-like and --plan go with --data");
+	if (!data && (tables.nr || likes.nr || plan || sample))
+		die(CONF_EXIT_USAGE, "--tables, --tables-like, --plan and --sample-rows go with --data");
 	if (project_load(&p, root, env, db, &err) < 0)
 		fail(&err);
 	if (schema) {
@@ -190,7 +201,7 @@ main(int argc, char **argv)
 		finish(0);
 	}
 	if (data)
-		data_extract_main(&p, table, tables.v, likes.v, plan);
+		data_extract_main(&p, table, tables.v, likes.v, plan, sample);
 	if (table) {
 		free(p.tracking_table);
 		p.tracking_table = strdup(table);

@@ -8,13 +8,15 @@
 #include "db.h"
 #include "die.h"
 #include "impact/impact.h"
+#include "project.h"
 #include "record.h"
 
 static void
 usage(FILE *fp, int code)
 {
 	fprintf(fp,
-	    "usage: conf-impact [-hV] [--db url] [--trial] [--format json|text]\n"
+	    "usage: conf-impact [-hV] [-C dir] [-e env] [--estimate] [--db url]\n"
+	    "                   [--sample-rows n] [--trial] [--format json|text]\n"
 	    "                   [--max-risk level] [file]\n"
 	    "\n"
 	    "Read migration and statement records (a file, or standard input when none\n"
@@ -25,8 +27,16 @@ usage(FILE *fp, int code)
 	    "exists, and a risk level with reasons and recommendations.  Then the input\n"
 	    "records follow unchanged, and the end record.\n"
 	    "\n"
-	    "      --db url          estimate: table sizes and rows, current blockers and\n"
-	    "                        a duration from a throughput probe (read-only)\n"
+	    "  -C, --project dir     the project (default .), for --estimate\n"
+	    "  -e, --env name        its environment, for --estimate\n"
+	    "      --estimate        estimate on the project's database (as conf-apply\n"
+	    "                        finds it: --db, CONFITURE_DATABASE_URL, the\n"
+	    "                        environment file, DATABASE_URL)\n"
+	    "      --db url          estimate: table sizes and rows, rows touched, current\n"
+	    "                        blockers, and durations timed on sampled copies of\n"
+	    "                        the tables in a transaction rolled back (read-only)\n"
+	    "      --sample-rows n   rows the probe copies per table (default 50000;\n"
+	    "                        0: no probe, no durations)\n"
 	    "      --trial           with --db: run each migration in a transaction, read\n"
 	    "                        its locks, rewrites, sizes and time, run its down\n"
 	    "                        migration, compare the catalog, then ROLLBACK\n"
@@ -47,7 +57,12 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
+		{ "estimate", no_argument, NULL, 'E' },
+		{ "env", required_argument, NULL, 'e' },
+		{ "project", required_argument, NULL, 'C' },
+		{ "tracking-table", required_argument, NULL, 'T' },
 		{ "trial", no_argument, NULL, 't' },
+		{ "sample-rows", required_argument, NULL, 's' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "max-risk", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
@@ -55,21 +70,42 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct conf_error err = CONF_ERROR_INIT;
+	struct impact_estimate_opts est = { 50000 };
 	struct impact_run run;
-	const char *name, *db = NULL, *format = "json";
-	int c, trial = 0, max_risk = -1, risk;
+	char *end;
+	const char *name, *db = NULL, *format = "json", *root = NULL, *env = NULL;
+	int c, trial = 0, estimate = 0, max_risk = -1, risk;
+	struct project p;
 	PGconn *conn = NULL;
 	FILE *in;
 
 	die_init(argv[0]);
 	die_on_sigpipe();
-	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "C:e:hV", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'C':
+			root = optarg;
+			break;
+		case 'e':
+			env = optarg;
+			break;
+		case 'E':
+			estimate = 1;
+			break;
+		case 'T':
+			break;  /* accepted with the other project options; unused */
 		case 'd':
 			db = optarg;
+			estimate = 1;
 			break;
 		case 't':
 			trial = 1;
+			break;
+		case 's':
+			est.sample_rows = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || est.sample_rows < 0 ||
+			    est.sample_rows > 100000000)
+				die(CONF_EXIT_USAGE, "--sample-rows wants a number of rows, not \"%s\"", optarg);
 			break;
 		case 'f':
 			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)
@@ -92,8 +128,8 @@ main(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		usage(stderr, CONF_EXIT_USAGE);
-	if (trial && db == NULL)
-		die(CONF_EXIT_USAGE, "--trial needs --db");
+	if (trial && !estimate)
+		die(CONF_EXIT_USAGE, "--trial needs a database: --db or --estimate");
 	if ((in = cli_open_input(argv[optind], &name, &err)) == NULL)
 		die_error(&err);
 	impact_run_init(&run);
@@ -108,8 +144,16 @@ main(int argc, char **argv)
 	}
 	if (impact_run_static(&run, &err) < 0)
 		goto fail;
-	if (db != NULL) {
-		if ((conn = db_connect(db, "conf-impact", &err)) == NULL)
+	if (estimate) {
+		if (project_load(&p, root, env, db, &err) < 0) {
+			project_release(&p);
+			goto fail;
+		}
+		conn = db_connect(p.conninfo, "conf-impact", &err);
+		project_release(&p);
+		if (conn == NULL)
+			goto fail;
+		if (impact_run_estimate(&run, conn, &est, &err) < 0)
 			goto fail;
 		if (trial && impact_run_trial(&run, conn, &err) < 0)
 			goto fail;

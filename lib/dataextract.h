@@ -23,6 +23,7 @@ struct data_extract_opts {
 	const char *const *likes;
 	const char *const *exclude;
 	int plan_only;           /* write the table records and the end record, no rows */
+	long sample_rows;        /* > 0: at most this many rows per table, sampled across it */
 };
 
 /*

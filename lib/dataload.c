@@ -388,6 +388,45 @@ hook_before(struct loader *ld, int i, struct conf_error *err)
 	return rc;
 }
 
+/*
+ * The rehearsal's transaction: a private schema, and in it a copy of each
+ * table that the COPY statements now point at.
+ */
+static int
+rehearsal_begin(struct loader *ld, struct conf_error *err)
+{
+	char *schema, *sql, *name;
+	size_t i;
+	int rc = -1;
+
+	name = xstrfmt("confiture_rehearsal_%d", PQbackendPID(ld->conn));
+	schema = db_quote_ident(ld->conn, name, err);
+	free(name);
+	if (schema == NULL)
+		return -1;
+	if (db_exec(ld->conn, "BEGIN", err) < 0)
+		goto out;
+	ld->in_txn = 1;
+	sql = xstrfmt("CREATE SCHEMA %s", schema);
+	rc = db_exec(ld->conn, sql, err);
+	free(sql);
+	for (i = 0; rc == 0 && i < ld->n; i++) {
+		struct ltable *t = &ld->t[i];
+		char *copy;
+
+		sql = xstrfmt("CREATE TABLE %s.t%zu (LIKE %s INCLUDING ALL)", schema, i, t->qual);
+		rc = db_exec(ld->conn, sql, err);
+		free(sql);
+		/* "COPY <qual> ..." becomes "COPY <schema>.t<i> ..." */
+		copy = xstrfmt("COPY %s.t%zu%s", schema, i, t->copy_sql + strlen("COPY ") + strlen(t->qual));
+		free(t->copy_sql);
+		t->copy_sql = copy;
+	}
+out:
+	free(schema);
+	return rc;
+}
+
 static int
 begin_table(struct loader *ld, int i, struct conf_error *err)
 {
@@ -395,6 +434,12 @@ begin_table(struct loader *ld, int i, struct conf_error *err)
 	char *mark = xcalloc(ld->n + 1, 1);
 	PGresult *res;
 	int rc;
+
+	if (ld->o->rehearse) {
+		free(mark);
+		strbuf_release(&sb);
+		goto copy;
+	}
 
 	if (hook_before(ld, i, err) < 0) {
 		free(mark);
@@ -412,6 +457,7 @@ begin_table(struct loader *ld, int i, struct conf_error *err)
 	strbuf_release(&sb);
 	if (rc < 0)
 		return -1;
+copy:
 	res = PQexec(ld->conn, ld->t[i].copy_sql);
 	if (PQresultStatus(res) != PGRES_COPY_IN) {
 		db_result_error(ld->conn, res, err);
@@ -438,7 +484,11 @@ finish_table(struct loader *ld, long rows, struct conf_error *err)
 		return conf_error_set(err, CONF_EXIT_USAGE,
 		    "rows_end of \"%s.%s\" counts %ld rows but %ld arrived: stream damaged",
 		    t->schema, t->name, rows, ld->rows);
-	if (!ld->skipping) {
+	if (!ld->skipping && ld->o->rehearse) {
+		if (flush_copy(ld, err) < 0 || end_copy(ld, NULL, err) < 0)
+			return -1;
+		t->state = LOADED;
+	} else if (!ld->skipping) {
 		if (flush_copy(ld, err) < 0 || end_copy(ld, NULL, err) < 0)
 			return -1;
 		snprintf(nrows, sizeof(nrows), "%ld", rows);
@@ -462,7 +512,8 @@ finish_table(struct loader *ld, long rows, struct conf_error *err)
 			progress(ld, 1);
 	}
 	rec = record_new("result");
-	cJSON_AddStringToObject(rec, "status", ld->skipping ? "skipped" : "loaded");
+	cJSON_AddStringToObject(rec, "status", ld->skipping ? "skipped" :
+	    ld->o->rehearse ? "rehearsed" : "loaded");
 	cJSON_AddStringToObject(rec, "schema", t->schema);
 	cJSON_AddStringToObject(rec, "name", t->name);
 	cJSON_AddNumberToObject(rec, "rows", (double)rows);
@@ -496,7 +547,11 @@ preamble_end(struct loader *ld, struct conf_error *err)
 	if (ld->n == 0)
 		return 0;
 	plan_id(ld);
-	if (check_target(ld, err) < 0 || checkpoints(ld, err) < 0)
+	if (check_target(ld, err) < 0)
+		return -1;
+	if (ld->o->rehearse)
+		return rehearsal_begin(ld, err);
+	if (checkpoints(ld, err) < 0)
 		return -1;
 	return 0;
 }
@@ -684,7 +739,11 @@ data_load(PGconn *conn, FILE *in, const char *name, FILE *out,
 			    ld.t[i].schema, ld.t[i].name);
 			goto fail;
 		}
-	if (ld.n > 0) {
+	if (o->rehearse) {
+		if (ld.in_txn && db_exec(conn, "ROLLBACK", err) < 0)
+			goto fail;
+		ld.in_txn = 0;
+	} else if (ld.n > 0) {
 		char *sql = xstrfmt("DELETE FROM %s", ld.cp_qual);
 
 		r = db_exec(conn, sql, err);

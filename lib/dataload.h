@@ -24,6 +24,14 @@ struct data_load_opts {
 	 * committed, with rows_affected), on_error() when the load fails.
 	 */
 	const struct apply_hooks *hooks;
+	/*
+	 * A rehearsal: the whole stream loads, in one transaction, into copies
+	 * of the target's tables (CREATE TABLE ... (LIKE t INCLUDING ALL) in a
+	 * private schema), which is rolled back at the end: the target's tables
+	 * are not truncated, not written and not locked beyond ACCESS SHARE;
+	 * no checkpoints, no hooks.  Results say "rehearsed", with the time.
+	 */
+	int rehearse;
 };
 
 /*

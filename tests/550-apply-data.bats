@@ -193,3 +193,36 @@ same() {
 	assert_equal "$(q "$DST" "SELECT string_agg(tableoid::regclass || ':' || id, ' ' ORDER BY id) FROM m")" "m_eu:1 m_us:2 m_eu:3"
 	assert_equal "$(q "$DST" "SELECT count(*) FROM nocols")" 2
 }
+
+@test "--rehearse loads into rolled-back copies: the target keeps its rows, a truncated stream fails the same" {
+	conf-apply --data --db "$DST" "$S" >/dev/null
+	q "$DST" "DELETE FROM items"
+	before=$(dump "$DST" users)$(dump "$DST" orders)$(dump "$DST" items)
+	run --separate-stderr conf-apply --data --rehearse --db "$DST" "$S"
+	assert_success
+	echo "$output" >"$BATS_TEST_TMPDIR/res"
+	assert_equal "$(jq -r 'select(.kind == "result") | .status + ":" + .name + ":" + (.rows | tostring)' "$BATS_TEST_TMPDIR/res" | tr '\n' ' ')" \
+		"rehearsed:users:4 rehearsed:orders:3 rehearsed:items:3 "
+	assert_equal "$(dump "$DST" users)$(dump "$DST" orders)$(dump "$DST" items)" "$before"
+	assert_equal "$(q "$DST" "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'confiture_rehearsal%'")" 0
+	# a rehearsal writes no checkpoints
+	assert_equal "$(q "$DST" "SELECT count(*) FROM confiture_sync")" 0
+	head -n 5 "$S" >"$BATS_TEST_TMPDIR/cut"
+	run --separate-stderr conf-apply --data --rehearse --db "$DST" "$BATS_TEST_TMPDIR/cut"
+	assert_failure 2
+	assert_equal "$(dump "$DST" users)$(dump "$DST" orders)$(dump "$DST" items)" "$before"
+	run --separate-stderr conf-apply --rehearse --db "$DST" "$S"
+	assert_failure 2
+	[[ "$stderr" == *"--rehearse goes with --data"* ]]
+}
+
+@test "conf-extract --sample-rows takes at most n rows of each table" {
+	run --separate-stderr conf-extract --data --sample-rows 2 --db "$SRC"
+	assert_success
+	echo "$output" >"$BATS_TEST_TMPDIR/s"
+	assert_equal "$(jq -r 'select(.kind == "rows_end") | .name + ":" + (.rows | tostring)' "$BATS_TEST_TMPDIR/s" | tr '\n' ' ')" "users:2 orders:2 items:2 "
+	run --separate-stderr conf-extract --sample-rows 2 --db "$SRC"
+	assert_failure 2
+	run --separate-stderr conf-extract --data --sample-rows 0 --db "$SRC"
+	assert_failure 2
+}

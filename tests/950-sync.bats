@@ -95,13 +95,40 @@ sync_shop() {
 	assert_line --regexp '^public\.customers +200 rows +[0-9.]+ kB$'
 	assert_line --regexp '^ +contact_email +email \(domain customer_email\)$'
 	assert_line --partial "5 tables, 1620 rows,"
-	assert_line --partial "estimated time:"
+	# every table fits in the sample: the rehearsal was the whole sync
+	assert_line --regexp '^estimated time: [0-9.]+ s \(rehearsed in full: every row copied, masked and$'
 	assert_equal "$(q "$SHOP_STAGING_URL" "SELECT count(*) FROM customers")" 0
+	assert_equal "$(q "$SHOP_STAGING_URL" "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'confiture%'")" 0
 	run --separate-stderr sync_shop --dry-run --format json
 	assert_success
 	echo "$output" >"$BATS_TEST_TMPDIR/plan.json"
 	jq -e '.dry_run and .rows == 1620 and .masked_columns == 6 and (.tables | length) == 5' "$BATS_TEST_TMPDIR/plan.json"
 	jq -e '.tables[0].masked[0] == {"column":"email","strategy":"email","domain":"customer_email"}' "$BATS_TEST_TMPDIR/plan.json"
+	jq -e '.estimate.basis == "full rehearsal" and .estimate.samples[0].rows == 1620 and .estimated_seconds > 0' "$BATS_TEST_TMPDIR/plan.json"
+}
+
+@test "--dry-run rehearses on samples of a large table and leaves the target as it was" {
+	q "$SHOP_PROD_URL" "CREATE TABLE events (id bigint PRIMARY KEY, payload text);
+	    INSERT INTO events SELECT g, md5(g::text) FROM generate_series(1, 120000) g; ANALYZE events"
+	q "$SHOP_STAGING_URL" "CREATE TABLE events (id bigint PRIMARY KEY, payload text);
+	    INSERT INTO events VALUES (1, 'kept')"
+	before=$(pg_dump --data-only -t events "$SHOP_STAGING_URL" | grep -Ev '^(--|\\restrict |\\unrestrict )' | md5sum)
+	run --separate-stderr confiture sync --from prod --to staging --tables events --dry-run --format json
+	q "$SHOP_PROD_URL" "DROP TABLE events"
+	assert_success
+	echo "$output" >"$BATS_TEST_TMPDIR/plan.json"
+	jq -e '.estimate.basis == "rehearsal" and (.estimate.samples | map(.rows) == [50000, 100000])' "$BATS_TEST_TMPDIR/plan.json"
+	jq -e '.estimated_seconds > .estimate.samples[1].seconds' "$BATS_TEST_TMPDIR/plan.json"
+	[ "$(pg_dump --data-only -t events "$SHOP_STAGING_URL" | grep -Ev '^(--|\\restrict |\\unrestrict )' | md5sum)" = "$before" ]
+	q "$SHOP_STAGING_URL" "DROP TABLE events"
+}
+
+@test "--dry-run fails as the sync would when the target lacks a table" {
+	q "$SHOP_PROD_URL" "CREATE TABLE only_here (id int)"
+	run --separate-stderr confiture sync --from prod --to staging --tables only_here --dry-run
+	q "$SHOP_PROD_URL" "DROP TABLE only_here"
+	assert_failure 7
+	[[ "$stderr" == *"only_here"* ]]
 }
 
 @test "--tables loads a subset; a subset that leaves a referencing table out is refused" {

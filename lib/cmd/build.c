@@ -108,7 +108,7 @@ cmd_build(int argc, char **argv)
 		strvec_push(&extract, "conf-extract");
 		cmd_project_args(&cp, &extract);
 		strvec_push(&extract, "--build");
-		rc = cmd_dry_run(&cp, extract.v, max_risk);
+		rc = cmd_dry_run(&cp, extract.v, max_risk, CMD_IMPACT_STATIC);
 		strvec_clear(&extract);
 		return rc;
 	}

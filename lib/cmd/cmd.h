@@ -3,7 +3,11 @@
 #ifndef CONF_CMD_H
 #define CONF_CMD_H
 
+#include <cjson/cJSON.h>
+
 #include "error.h"
+
+struct strbuf;
 
 /*
  * A subcommand takes its own argv (argv[0] is the subcommand's name) and
@@ -73,11 +77,50 @@ void cmd_hook_args(const struct cmd_project *cp, const char *run_type, struct st
  * prints its report (text, or its records with --format json); returns the
  * pipeline's status (1 when max_risk, if set, is exceeded).
  * cmd_impact_stage fills argv with a `conf-impact --max-risk L` gate.
+ * Both at a level: static (the parse trees alone), estimate (also the
+ * project's database, read-only: sizes, blockers, durations), or trial
+ * (the migrations also run there and are rolled back).  A dry run and the
+ * gate of the real run use the same level, so that they agree.
  * cmd_max_risk is `given`, else the environment's migration.max_risk, else NULL.
  */
-int cmd_dry_run(const struct cmd_project *cp, const char *const *extract, const char *max_risk);
-void cmd_impact_stage(const struct cmd_project *cp, const char *max_risk, struct strvec *argv);
+enum cmd_impact_level { CMD_IMPACT_STATIC, CMD_IMPACT_ESTIMATE, CMD_IMPACT_TRIAL };
+int cmd_dry_run(const struct cmd_project *cp, const char *const *extract, const char *max_risk,
+    enum cmd_impact_level level);
+void cmd_impact_stage(const struct cmd_project *cp, const char *max_risk,
+    enum cmd_impact_level level, struct strvec *argv);
 const char *cmd_max_risk(const struct cmd_project *cp, const char *given, char *buf, size_t len);
+
+/*
+ * Rehearsals (lib/cmd/rehearsal.c), for the estimated time of sync and
+ * wizard dry runs: the sync's own pipeline runs on samples of
+ * CMD_REHEARSAL_ROWS / 2 and CMD_REHEARSAL_ROWS rows per table
+ * (conf-extract --sample-rows), loading into copies of the target's tables
+ * that are rolled back (the apply stage must be conf-apply --data
+ * --rehearse), and is timed; the smaller run is skipped when every table
+ * of the plan fits in the sample.  cmd_rehearsal_seconds extrapolates a
+ * fixed cost plus a cost per byte to `bytes`.  cmd_rehearse returns 0, or
+ * the failing pipeline's exit status with err.
+ */
+#define CMD_REHEARSAL_ROWS 100000L
+
+struct cmd_rehearsal_stages {
+	const cJSON *plan;              /* table records: schema, name, rows_estimate, bytes */
+	const char *const *extract;     /* conf-extract --data ... (without --sample-rows) */
+	const char *const *anonymize;   /* conf-anonymize ..., or NULL */
+	const char *const *apply;       /* conf-apply --data --rehearse ... */
+};
+
+struct cmd_rehearsal {
+	double rows[2], bytes[2], secs[2];
+	int full;
+};
+
+int cmd_rehearse(const struct cmd_rehearsal_stages *s, struct cmd_rehearsal *rh,
+    struct conf_error *err);
+double cmd_rehearsal_seconds(const struct cmd_rehearsal *rh, double bytes);
+/* Its "estimate" object into doc; its "estimated time: ..." lines into sb. */
+void cmd_rehearsal_json(const struct cmd_rehearsal *rh, cJSON *doc);
+void cmd_rehearsal_text(const struct cmd_rehearsal *rh, double secs, struct strbuf *sb);
 
 /*
  * Run a pipeline of filters (each a NULL-terminated argv) and report what

@@ -9,15 +9,17 @@
 #include "project.h"
 #include "strvec.h"
 
-/*
- * conf-impact's static level: it needs no database (the estimate and trial
- * levels are run by hand: conf-impact --db URL [--trial]).
- */
+/* conf-impact at a level: static (no database), the estimate, or the trial too. */
 static void
-impact_argv(const struct cmd_project *cp, struct strvec *argv)
+impact_argv(const struct cmd_project *cp, enum cmd_impact_level level, struct strvec *argv)
 {
-	(void)cp;
 	strvec_push(argv, "conf-impact");
+	if (level == CMD_IMPACT_STATIC)
+		return;
+	cmd_project_args(cp, argv);
+	strvec_push(argv, "--estimate");
+	if (level == CMD_IMPACT_TRIAL)
+		strvec_push(argv, "--trial");
 }
 
 const char *
@@ -41,9 +43,10 @@ cmd_max_risk(const struct cmd_project *cp, const char *given, char *buf, size_t 
 }
 
 void
-cmd_impact_stage(const struct cmd_project *cp, const char *max_risk, struct strvec *argv)
+cmd_impact_stage(const struct cmd_project *cp, const char *max_risk, enum cmd_impact_level level,
+    struct strvec *argv)
 {
-	impact_argv(cp, argv);
+	impact_argv(cp, level, argv);
 	strvec_push(argv, "--max-risk");
 	strvec_push(argv, max_risk);
 }
@@ -57,14 +60,15 @@ print_line(void *arg, const char *line)
 }
 
 int
-cmd_dry_run(const struct cmd_project *cp, const char *const *extract, const char *max_risk)
+cmd_dry_run(const struct cmd_project *cp, const char *const *extract, const char *max_risk,
+    enum cmd_impact_level level)
 {
 	struct strvec impact = STRVEC_INIT;
 	struct pipeline_stage st[2];
 	struct conf_error err = CONF_ERROR_INIT;
 	int rc;
 
-	impact_argv(cp, &impact);
+	impact_argv(cp, level, &impact);
 	strvec_push(&impact, "--format");
 	strvec_push(&impact, cp->json ? "json" : "text");
 	if (max_risk) {

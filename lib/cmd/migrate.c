@@ -20,7 +20,8 @@ usage(FILE *fp, int code)
 	    "usage: confiture migrate up [--to version] [--steps n] [--allow-drift]\n"
 	    "                            [--lock-wait seconds] [project options]\n"
 	    "       confiture migrate down [--steps n | --to version] [project options]\n"
-	    "       (up and down also take [--dry-run] [--max-risk low|medium|high] [--force])\n"
+	    "       (up and down also take [--dry-run [--trial]] [--max-risk low|medium|high]\n"
+	    "       [--force])\n"
 	    "       confiture migrate status [project options]\n"
 	    "       confiture migrate baseline --through version [project options]\n"
 	    "       confiture migrate resolve version --applied|--rolled-back [project options]\n"
@@ -34,10 +35,15 @@ usage(FILE *fp, int code)
 	    "  down      roll back the last migration (or --steps n, or back to --to V);\n"
 	    "            refuses, before changing anything, when a .down.sql is missing\n"
 	    "  --dry-run   change nothing: print conf-impact's report of the migrations that\n"
-	    "              would run (locks, rewrites, sizes, estimated time, risk); exit 1\n"
-	    "              when one is above --max-risk\n"
+	    "              would run (locks, rewrites, sizes, rows, blockers, estimated time\n"
+	    "              from a probe on sampled copies, risk); exit 1 when one is above\n"
+	    "              --max-risk\n"
+	    "  --trial     with --dry-run: also run each migration (and its down file) in a\n"
+	    "              transaction on the database, read its locks, then ROLLBACK; only\n"
+	    "              on a database you allow it to touch (a sandbox, a restored copy)\n"
 	    "  --max-risk  refuse (exit 1, nothing applied) a run with a migration predicted\n"
-	    "              above this risk; default: the environment's migration.max_risk\n"
+	    "              above this risk (the dry run's estimate, made again just before);\n"
+	    "              default: the environment's migration.max_risk\n"
 	    "  --force     apply even above --max-risk\n"
 	    "  status    list migrations, applied or pending (exit 0 either way)\n"
 	    "  baseline  record migrations up to --through V as applied, without running them\n"
@@ -50,7 +56,7 @@ static int
 run_up_down(const char *verb, int argc, char **argv)
 {
 	enum { OPT_TO = CMD_OPT_FIRST_FREE, OPT_STEPS, OPT_DRIFT, OPT_WAIT, OPT_THROUGH, OPT_DRY,
-	    OPT_MAXRISK, OPT_FORCE };
+	    OPT_MAXRISK, OPT_FORCE, OPT_TRIAL };
 	static const struct option longopts[] = {
 		CMD_PROJECT_OPTIONS,
 		{ "allow-drift", no_argument, NULL, OPT_DRIFT },
@@ -61,6 +67,7 @@ run_up_down(const char *verb, int argc, char **argv)
 		{ "steps", required_argument, NULL, OPT_STEPS },
 		{ "through", required_argument, NULL, OPT_THROUGH },
 		{ "to", required_argument, NULL, OPT_TO },
+		{ "trial", no_argument, NULL, OPT_TRIAL },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cmd_project cp;
@@ -68,7 +75,7 @@ run_up_down(const char *verb, int argc, char **argv)
 	struct strvec lint = STRVEC_INIT, impact = STRVEC_INIT;
 	const char *max_risk = NULL;
 	char risk_buf[32];
-	int dry = 0, force = 0;
+	int dry = 0, force = 0, trial = 0;
 	const char *to = NULL, *steps = NULL, *wait = NULL;
 	const char *run_type = strcmp(verb, "down") == 0 ? "migrate_down" : "migrate_up";
 	const char *const *stages[5];
@@ -93,6 +100,7 @@ run_up_down(const char *verb, int argc, char **argv)
 		case OPT_WAIT: wait = optarg; break;
 		case OPT_DRY: dry = 1; break;
 		case OPT_FORCE: force = 1; break;
+		case OPT_TRIAL: trial = 1; break;
 		case OPT_MAXRISK: max_risk = optarg; break;
 		default: return usage(stderr, CONF_EXIT_USAGE);
 		}
@@ -131,9 +139,14 @@ run_up_down(const char *verb, int argc, char **argv)
 	}
 	cmd_hook_args(&cp, run_type, &apply);
 	max_risk = baseline ? NULL : cmd_max_risk(&cp, max_risk, risk_buf, sizeof(risk_buf));
+	if (trial && !dry) {
+		fprintf(stderr, "confiture: --trial goes with --dry-run\n");
+		rc = CONF_EXIT_USAGE;
+		goto out;
+	}
 	if (dry) {
 		/* Nothing runs but the prediction: no hooks, no lint gate, no apply. */
-		rc = cmd_dry_run(&cp, extract.v, max_risk);
+		rc = cmd_dry_run(&cp, extract.v, max_risk, trial ? CMD_IMPACT_TRIAL : CMD_IMPACT_ESTIMATE);
 		goto out;
 	}
 	stages[nstages++] = extract.v;
@@ -157,7 +170,7 @@ run_up_down(const char *verb, int argc, char **argv)
 	}
 	if (max_risk && !force) {
 		/* The risk gate: a migration predicted above max_risk stops the run. */
-		cmd_impact_stage(&cp, max_risk, &impact);
+		cmd_impact_stage(&cp, max_risk, CMD_IMPACT_ESTIMATE, &impact);
 		stages[nstages++] = impact.v;
 	}
 	stages[nstages++] = apply.v;

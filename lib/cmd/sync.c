@@ -24,8 +24,6 @@
  * 2-core machine (1M rows, a primary key and a unique index; loading into
  * indexes is most of the time).
  */
-#define SYNC_ROWS_PER_SEC_PLAIN 80000.0
-#define SYNC_ROWS_PER_SEC_MASKED 45000.0
 
 static int
 usage(FILE *fp, int code)
@@ -182,14 +180,52 @@ human_bytes(double b, char *buf, size_t n)
 	snprintf(buf, n, u ? "%.1f %s" : "%.0f %s", b, unit[u]);
 }
 
+static int
+run_pipeline(struct pipeline_stage *st, size_t n, struct sync_view *sv)
+{
+	struct conf_error err = CONF_ERROR_INIT;
+	size_t i;
+	int code;
+
+	code = pipeline_run(st, n, on_line, sv, &err);
+	if (code < 0) {
+		fprintf(stderr, "confiture: %s\n", err.message);
+		return err.code;
+	}
+	for (i = 0; i < n; i++) {
+		/* A stage whose reader died ends on SIGPIPE: the reader's message says why. */
+		if (st[i].status >= 128 && st[i].status != 128 + 13) {
+			fprintf(stderr, "confiture: %s was killed by signal %d\n", st[i].argv[0],
+			    st[i].status - 128);
+			if (code >= 128)
+				code = CONF_EXIT_USAGE;
+		}
+	}
+	return code;
+}
+
+/* The conf-anonymize stage of a sync with a profile. */
+static void
+anon_argv(struct strvec *anon, const char *profile, const char *root)
+{
+	strvec_push(anon, "conf-anonymize");
+	strvec_push(anon, "--profile");
+	strvec_push(anon, profile);
+	if (root) {
+		strvec_push(anon, "--project");
+		strvec_push(anon, root);
+	}
+}
+
 static void
 dry_run_report(const struct sync_view *sv, const struct ytree *prof, const struct endpoint *from,
-    const struct endpoint *to, int json)
+    const struct endpoint *to, const struct cmd_rehearsal *rh, int json)
 {
 	const cJSON *t;
 	double rows = 0, bytes = 0, secs;
 	long masked = 0;
 	cJSON *doc = cJSON_CreateObject(), *list = cJSON_AddArrayToObject(doc, "tables");
+	struct strbuf est = STRBUF_INIT;
 	char hb[32];
 	size_t i;
 
@@ -230,7 +266,7 @@ dry_run_report(const struct sync_view *sv, const struct ytree *prof, const struc
 		cJSON_AddItemToObject(row, "masked", cols);
 		cJSON_AddItemToArray(list, row);
 	}
-	secs = rows / (masked ? SYNC_ROWS_PER_SEC_MASKED : SYNC_ROWS_PER_SEC_PLAIN);
+	secs = cmd_rehearsal_seconds(rh, bytes);
 	if (json) {
 		char *text;
 
@@ -240,7 +276,8 @@ dry_run_report(const struct sync_view *sv, const struct ytree *prof, const struc
 		cJSON_AddNumberToObject(doc, "rows", rows);
 		cJSON_AddNumberToObject(doc, "bytes", bytes);
 		cJSON_AddNumberToObject(doc, "masked_columns", (double)masked);
-		cJSON_AddNumberToObject(doc, "estimated_seconds", secs);
+		cJSON_AddNumberToObject(doc, "estimated_seconds", (double)(long)(secs * 100) / 100);
+		cmd_rehearsal_json(rh, doc);
 		text = cJSON_PrintUnformatted(doc);
 		printf("%s\n", text);
 		cJSON_free(text);
@@ -251,37 +288,15 @@ dry_run_report(const struct sync_view *sv, const struct ytree *prof, const struc
 		human_bytes(bytes, hb, sizeof(hb));
 		printf("%d tables, %.0f rows, %s, %ld masked columns, from %s to %s\n",
 		    cJSON_GetArraySize(sv->tables), rows, hb, masked, f, t2);
-		printf("estimated time: %.1f s (at about %.0f rows/s)\n", secs,
-		    masked ? SYNC_ROWS_PER_SEC_MASKED : SYNC_ROWS_PER_SEC_PLAIN);
+		strbuf_reset(&est);
+		cmd_rehearsal_text(rh, secs, &est);
+		fputs(est.buf, stdout);
 		printf("dry run: nothing was changed\n");
 		free(f);
 		free(t2);
 	}
 	cJSON_Delete(doc);
-}
-
-static int
-run_pipeline(struct pipeline_stage *st, size_t n, struct sync_view *sv)
-{
-	struct conf_error err = CONF_ERROR_INIT;
-	size_t i;
-	int code;
-
-	code = pipeline_run(st, n, on_line, sv, &err);
-	if (code < 0) {
-		fprintf(stderr, "confiture: %s\n", err.message);
-		return err.code;
-	}
-	for (i = 0; i < n; i++) {
-		/* A stage whose reader died ends on SIGPIPE: the reader's message says why. */
-		if (st[i].status >= 128 && st[i].status != 128 + 13) {
-			fprintf(stderr, "confiture: %s was killed by signal %d\n", st[i].argv[0],
-			    st[i].status - 128);
-			if (code >= 128)
-				code = CONF_EXIT_USAGE;
-		}
-	}
-	return code;
+	strbuf_release(&est);
 }
 
 int
@@ -382,12 +397,31 @@ cmd_sync(int argc, char **argv)
 	endpoint_args(cp.root, &from, &extract);
 	strvec_push(&extract, "--data");
 	strvec_pushv(&extract, sel.v);
+	if (profile)
+		anon_argv(&anon, profile, cp.root);
 	if (dry) {
-		strvec_push(&extract, "--plan");
-		st[n++].argv = extract.v;
+		/* The plan, then rehearsals of the sync on samples, timed. */
+		struct strvec plan = STRVEC_INIT;
+		struct cmd_rehearsal rh;
+		struct cmd_rehearsal_stages rs;
+
+		strvec_pushv(&plan, extract.v);
+		strvec_push(&plan, "--plan");
+		st[n++].argv = plan.v;
 		rc = run_pipeline(st, n, &sv);
+		strvec_push(&apply, "conf-apply");
+		endpoint_args(cp.root, &to, &apply);
+		strvec_push(&apply, "--data");
+		strvec_push(&apply, "--rehearse");
+		rs.plan = sv.tables;
+		rs.extract = (const char *const *)extract.v;
+		rs.anonymize = profile ? (const char *const *)anon.v : NULL;
+		rs.apply = (const char *const *)apply.v;
+		if (rc == 0 && (rc = cmd_rehearse(&rs, &rh, &err)) != 0)
+			fprintf(stderr, "confiture: %s\n", err.message);
 		if (rc == 0)
-			dry_run_report(&sv, profile ? &prof : NULL, &from, &to, cp.json);
+			dry_run_report(&sv, profile ? &prof : NULL, &from, &to, &rh, cp.json);
+		strvec_clear(&plan);
 		goto done;
 	}
 	st[n++].argv = extract.v;
@@ -412,16 +446,8 @@ cmd_sync(int argc, char **argv)
 		strvec_push(&hook, "before_validate");
 		st[n++].argv = hook.v;
 	}
-	if (profile) {
-		strvec_push(&anon, "conf-anonymize");
-		strvec_push(&anon, "--profile");
-		strvec_push(&anon, profile);
-		if (cp.root) {
-			strvec_push(&anon, "--project");
-			strvec_push(&anon, cp.root);
-		}
+	if (profile)
 		st[n++].argv = anon.v;
-	}
 	strvec_push(&apply, "conf-apply");
 	endpoint_args(cp.root, &to, &apply);
 	strvec_push(&apply, "--data");

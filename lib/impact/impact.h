@@ -113,4 +113,43 @@ void impact_run_text(const struct impact_run *run, FILE *out);
  */
 int impact_run_trial(struct impact_run *run, PGconn *conn, struct conf_error *err);
 
+/*
+ * The estimate level, read-only on the target (everything it writes is in
+ * a transaction it rolls back).  On the migration impact records: "sizes"
+ * (rows, table, index and total bytes of each existing table the migration
+ * locks, from pg_class), "blockers" (sessions holding or awaiting locks
+ * that conflict with the migration's, from pg_locks and pg_stat_activity),
+ * "est_ms" and, for an up migration with a down file, "rollback_est_ms".
+ * On DML statement records: "rows_touched" from plain EXPLAIN.
+ *
+ * Durations come from a probe: in a transaction that is rolled back, the
+ * tables the migrations write are copied (LIKE ... INCLUDING ALL, so with
+ * their indexes and constraints) into a private schema put first in
+ * search_path, with a sample of their rows (referenced rows only for
+ * foreign-key targets), and the migrations' own statements run there on
+ * empty copies (the fixed cost) and on the samples (the cost per row, per
+ * row log row for an index build), three times each, keeping the fastest.
+ * A statement's estimate is extrapolated to its table's row count, plus
+ * what scanning the real table costs above scanning the copy, timed on
+ * both ("estimate" on the statement record says how).  A statement
+ * that would touch a real table (a schema-qualified name, a name the probe
+ * did not copy) is not run: it is reported as not estimated.
+ */
+struct impact_estimate_opts {
+	long sample_rows;       /* rows copied per table at the larger size (0: no probe) */
+};
+
+int impact_run_estimate(struct impact_run *run, PGconn *conn,
+    const struct impact_estimate_opts *opts, struct conf_error *err);
+
+/* Whether a lock in mode a and one in mode b conflict (PostgreSQL's table). */
+int impact_lock_conflicts(enum impact_lock a, enum impact_lock b);
+
+/*
+ * Sequences: the state of every sequence (impact_seq_save, PQclear it),
+ * and setting back the ones that moved since (nextval is never rolled back).
+ */
+PGresult *impact_seq_save(PGconn *conn, struct conf_error *err);
+int impact_seq_restore(PGconn *conn, PGresult *before, struct conf_error *err);
+
 #endif

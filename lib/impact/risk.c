@@ -69,18 +69,45 @@ human_bytes(char *buf, size_t size, double b)
 		snprintf(buf, size, "%.0f kB", b / 1e3);
 }
 
+/* "UPDATE" for "UpdateStmt", and so on. */
+static const char *
+dml_name(const char *node)
+{
+	static const char *const names[][2] = { { "UpdateStmt", "UPDATE" },
+	    { "DeleteStmt", "DELETE" }, { "InsertStmt", "INSERT" }, { "MergeStmt", "MERGE" } };
+	size_t i;
+
+	for (i = 0; node && i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(node, names[i][0]) == 0)
+			return names[i][1];
+	return "the statement";
+}
+
+/* Append ", ~3.6 s" or ", ~240 ms" when the duration is known. */
+static void
+add_duration(char *buf, size_t size, double ms)
+{
+	size_t len = strlen(buf);
+
+	if (ms >= 1000)
+		snprintf(buf + len, size - len, ", ~%.1f s", ms / 1000);
+	else if (ms >= 0)
+		snprintf(buf + len, size - len, ", ~%.0f ms", ms);
+}
+
 static int
 mig_risk(struct impact_mig *m)
 {
 	cJSON *imp = m->impact, *reasons = cJSON_CreateArray(), *recs = cJSON_CreateArray();
 	const cJSON *created = cJSON_GetObjectItem(imp, "created"), *it;
-	int risk = 0, r;
+	int risk = 0, r, nblock = 0;
 	size_t i;
 	char buf[512], size[64];
 
 	for (i = 0; i < m->n; i++) {
 		const cJSON *s = m->simpact[i];
 		int rewrite = record_bool(s, "rewrite", 0), scan = record_bool(s, "scan", 0);
+		double est = record_num(s, "est_ms", -1), touched = record_num(s, "rows_touched", -1);
 
 		cJSON_ArrayForEach(it, cJSON_GetObjectItem(s, "locks")) {
 			const char *t = record_str(it, "table");
@@ -95,31 +122,39 @@ mig_risk(struct impact_mig *m)
 				r = 2;
 			else if (mode >= IMPACT_LOCK_SHARE)
 				r = 1;
-			/* A measured small table cannot be locked for long. */
-			if (r == 2 && bytes >= 0 && bytes < 10e6)
+			/*
+			 * How long the lock is held decides, when it is known:
+			 * the probe's estimate, or else the table's size.
+			 */
+			if (est >= 0)
+				r = r == 0 ? 0 : est >= 1000 ? 2 : 1;
+			else if (r == 2 && bytes >= 0 && bytes < 10e6)
 				r = 1;
 			if (r == 0)
 				continue;
 			human_bytes(size, sizeof(size), bytes);
-			snprintf(buf, sizeof(buf), "%s on %s%s%s%s%s", impact_lock_name(mode), t,
+			snprintf(buf, sizeof(buf), "%s on %s%s%s%s", impact_lock_name(mode), t,
 			    bytes >= 0 ? ", " : "", bytes >= 0 ? size : "",
-			    rewrite ? ", rewrite" : scan ? ", scan" : "",
-			    record_num(s, "est_ms", -1) >= 0 ? "" : "");
-			if (record_num(s, "est_ms", -1) >= 0) {
-				size_t len = strlen(buf);
-
-				snprintf(buf + len, sizeof(buf) - len, ", ~%.1f s",
-				    record_num(s, "est_ms", 0) / 1000.0);
-			}
+			    rewrite ? ", rewrite" : scan ? ", scan" : "");
+			add_duration(buf, sizeof(buf), est);
 			add_unique(reasons, buf);
 			if (r > risk)
 				risk = r;
 		}
-		if (record_bool(s, "rewrite", 0) == 0 && strcmp(record_str(s, "effect"), "rows") == 0 &&
-		    cJSON_GetArraySize(cJSON_GetObjectItem(s, "notes")) > 0) {
-			add_unique(reasons, "an UPDATE or DELETE without WHERE touches every row");
+		if (strcmp(record_str(s, "effect"), "rows") == 0 &&
+		    (touched >= 100000 || est >= 1000 || (touched < 0 && est < 0 &&
+		    cJSON_GetArraySize(cJSON_GetObjectItem(s, "notes")) > 0))) {
+			if (touched >= 0)
+				snprintf(buf, sizeof(buf), "%s touches ~%.0f rows in one transaction",
+				    dml_name(record_str(s, "node")), touched);
+			else
+				snprintf(buf, sizeof(buf), "%s touches every row in one transaction",
+				    dml_name(record_str(s, "node")));
+			add_duration(buf, sizeof(buf), est);
+			add_unique(reasons, buf);
 			if (risk < 1)
 				risk = 1;
+			add_unique(recs, "batch the change by key ranges, one transaction per batch");
 		}
 		cJSON_ArrayForEach(it, cJSON_GetObjectItem(s, "notes"))
 			if (risk > 0)
@@ -130,10 +165,22 @@ mig_risk(struct impact_mig *m)
 				risk = 1;
 		}
 	}
-	if (record_num(imp, "blockers", 0) > 0) {
-		add_unique(reasons, "sessions hold conflicting locks on these tables now");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(imp, "blockers")) {
+		char age[64] = "";
+
+		if (record_num(it, "xact_seconds", 0) >= 1)
+			snprintf(age, sizeof(age), ", in a transaction for %.0f s",
+			    record_num(it, "xact_seconds", 0));
+		snprintf(buf, sizeof(buf), "session %.0f (%s%s) %s %s on %s, which conflicts",
+		    record_num(it, "pid", 0), record_str(it, "state"), age,
+		    record_bool(it, "granted", 1) ? "holds" : "waits for",
+		    record_str(it, "mode"), record_str(it, "table"));
+		/* first: what blocks the migration now matters before anything else */
+		cJSON_InsertItemInArray(reasons, nblock++, cJSON_CreateString(buf));
 		risk = 2;
 	}
+	if (cJSON_GetArraySize(cJSON_GetObjectItem(imp, "blockers")) > 0)
+		add_unique(recs, "wait for the sessions holding locks to finish (or end them) before running it");
 	if (!record_bool(imp, "reversible", 1))
 		add_unique(reasons, "no down migration");
 	if (risk > 0)

@@ -127,7 +127,7 @@ static int
 static_mig(struct impact_mig *m, struct conf_error *err)
 {
 	enum impact_lock top = IMPACT_LOCK_NONE;
-	int rewrite = 0, scan = 0, txn = 1;
+	int rewrite = 0, scan = 0, rows = 0, txn = 1;
 	cJSON *locks = cJSON_CreateArray(), *created = cJSON_CreateArray(), *it;
 	size_t i, j;
 
@@ -169,13 +169,15 @@ static_mig(struct impact_mig *m, struct conf_error *err)
 			top = impact_lock_parse(record_str(it, "lock"));
 		rewrite |= record_bool(it, "rewrite", 0);
 		scan |= record_bool(it, "scan", 0);
+		rows |= strcmp(record_str(it, "effect"), "rows") == 0;
 		txn &= record_bool(it, "transactional", 1);
 	}
 	m->impact = impact_new(m->rec, NULL, "migration");
 	cJSON_AddNumberToObject(m->impact, "statements", (double)m->n);
 	cJSON_AddItemToObject(m->impact, "locks", locks);
 	cJSON_AddStringToObject(m->impact, "lock", impact_lock_name(top));
-	cJSON_AddStringToObject(m->impact, "effect", rewrite ? "rewrite" : scan ? "scan" : "metadata");
+	cJSON_AddStringToObject(m->impact, "effect", rewrite ? "rewrite" : scan ? "scan" :
+	    rows ? "rows" : "metadata");
 	cJSON_AddBoolToObject(m->impact, "rewrite", rewrite);
 	cJSON_AddBoolToObject(m->impact, "scan", scan);
 	cJSON_AddBoolToObject(m->impact, "transactional", txn);

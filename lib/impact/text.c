@@ -40,25 +40,71 @@ list_text(const cJSON *imp, const char *field, const char *title, FILE *out)
 			fprintf(out, "    - %s\n", it->valuestring);
 }
 
+/* "3.6 s" or "240 ms". */
+static const char *
+duration(double ms, char *buf, size_t size)
+{
+	if (ms >= 1000)
+		snprintf(buf, size, "%.1f s", ms / 1000);
+	else
+		snprintf(buf, size, "%.0f ms", ms);
+	return buf;
+}
+
+static void
+bytes_text(double b, FILE *out)
+{
+	if (b >= 1e9)
+		fprintf(out, "%.1f GB", b / 1e9);
+	else if (b >= 1e6)
+		fprintf(out, "%.1f MB", b / 1e6);
+	else
+		fprintf(out, "%.0f kB", b / 1e3);
+}
+
+/* "  tables: orders 1000000 rows, 130.6 MB (2 indexes, 29.4 MB)" */
+static void
+sizes_text(const cJSON *imp, FILE *out)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(imp, "sizes")) {
+		fprintf(out, "  table %s: %.0f rows, ", str(it, "table"), record_num(it, "rows", 0));
+		bytes_text(record_num(it, "bytes", 0), out);
+		fprintf(out, " (%d indexes, ", (int)record_num(it, "indexes", 0));
+		bytes_text(record_num(it, "index_bytes", 0), out);
+		fputs(")\n", out);
+	}
+}
+
 static void
 stmt_text(const cJSON *s, FILE *out)
 {
-	const cJSON *obs = cJSON_GetObjectItem(s, "observed");
+	const cJSON *obs = cJSON_GetObjectItem(s, "observed"), *est = cJSON_GetObjectItem(s, "estimate");
+	char d[32];
 
 	fprintf(out, "  %s:%d  %s: ", str(s, "file"), (int)record_num(s, "line", 0), str(s, "node"));
 	locks_text(s, out);
 	fprintf(out, "; %s", str(s, "effect"));
 	if (!record_bool(s, "transactional", 1))
 		fputs("; outside a transaction", out);
+	if (record_num(s, "rows_touched", -1) >= 0)
+		fprintf(out, "; ~%.0f rows", record_num(s, "rows_touched", 0));
 	if (record_num(s, "est_ms", -1) >= 0)
-		fprintf(out, "; ~%.0f ms", record_num(s, "est_ms", 0));
+		fprintf(out, "; ~%s%s", duration(record_num(s, "est_ms", 0), d, sizeof(d)),
+		    record_str(est, "timed_as") ? " (timed without CONCURRENTLY)" : "");
+	else if (est != NULL && strcmp(str(est, "basis"), "none") == 0)
+		fprintf(out, "; not estimated: %s", str(est, "reason"));
 	fputc('\n', out);
 	if (obs != NULL) {
 		if (record_bool(obs, "skipped", 0)) {
 			fprintf(out, "      trial: not run (%s)\n", str(obs, "reason"));
 		} else {
 			fputs("      trial: ", out);
-			locks_text(obs, out);
+			if (cJSON_GetArraySize(cJSON_GetObjectItem(obs, "locks")) == 0)
+				fputs("no new locks", out);
+			else
+				locks_text(obs, out);
 			fprintf(out, "; %s; %.1f ms\n", cJSON_GetArraySize(cJSON_GetObjectItem(obs,
 			    "rewritten")) > 0 ? "rewrite" : "no rewrite", record_num(obs, "elapsed_ms", 0));
 		}
@@ -69,6 +115,8 @@ void
 impact_run_text(const struct impact_run *run, FILE *out)
 {
 	size_t i, j;
+
+	char d[32];
 
 	for (i = 0; i < run->nmig; i++) {
 		const struct impact_mig *m = &run->migs[i];
@@ -85,12 +133,25 @@ impact_run_text(const struct impact_run *run, FILE *out)
 		    record_bool(imp, "transactional", 1) ? "transactional" : "not transactional",
 		    strcmp(str(imp, "direction"), "build") == 0 ? "a build (no down migration)" :
 		    record_bool(imp, "reversible", 0) ? "has a down migration" : "no down migration");
-		if (record_num(imp, "est_ms", -1) >= 0)
-			fprintf(out, "  estimated duration: %.0f ms\n", record_num(imp, "est_ms", 0));
+		sizes_text(imp, out);
+		if (record_num(imp, "est_ms", -1) >= 0) {
+			const cJSON *e = cJSON_GetObjectItem(imp, "estimate");
+
+			fprintf(out, "  estimated duration: %s%s", duration(record_num(imp, "est_ms", 0),
+			    d, sizeof(d)), record_bool(e, "complete", 1) ? "" : " (some statements not estimated)");
+			if (record_num(imp, "rollback_est_ms", -1) >= 0)
+				fprintf(out, "; rollback %s", duration(record_num(imp, "rollback_est_ms", 0),
+				    d, sizeof(d)));
+			fputc('\n', out);
+		}
 		if (record_num(imp, "trial_ms", -1) >= 0)
 			fprintf(out, "  trial duration: %.1f ms\n", record_num(imp, "trial_ms", 0));
-		if (rb != NULL)
-			fprintf(out, "  down migration: %s\n", str(rb, "status"));
+		if (rb != NULL) {
+			fprintf(out, "  down migration: %s", str(rb, "status"));
+			if (record_num(rb, "elapsed_ms", -1) >= 0)
+				fprintf(out, " (rollback took %.1f ms in the trial)", record_num(rb, "elapsed_ms", 0));
+			fputc('\n', out);
+		}
 		list_text(rb, "differences", "differences after up then down", out);
 		list_text(imp, "reasons", "reasons", out);
 		list_text(imp, "recommendations", "recommendations", out);

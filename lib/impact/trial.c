@@ -334,41 +334,6 @@ out:
 	return rc;
 }
 
-static const char seq_sql[] =
-	"SELECT format('%I.%I', schemaname, sequencename), last_value::text, start_value::text"
-	" FROM pg_sequences";
-
-/* nextval is not rolled back: set every sequence the trial moved back where it was. */
-static int
-restore_sequences(PGconn *conn, PGresult *before, struct conf_error *err)
-{
-	PGresult *now = db_query(conn, seq_sql, 0, NULL, err);
-	int i, j;
-
-	if (now == NULL)
-		return -1;
-	for (i = 0; i < PQntuples(before); i++)
-		for (j = 0; j < PQntuples(now); j++) {
-			const char *p[3];
-			PGresult *r;
-
-			if (strcmp(PQgetvalue(before, i, 0), PQgetvalue(now, j, 0)) != 0 ||
-			    strcmp(PQgetvalue(before, i, 1), PQgetvalue(now, j, 1)) == 0)
-				continue;
-			p[0] = PQgetvalue(before, i, 0);
-			p[1] = PQgetisnull(before, i, 1) ? PQgetvalue(before, i, 2) : PQgetvalue(before, i, 1);
-			p[2] = PQgetisnull(before, i, 1) ? "f" : "t";
-			r = db_query(conn, "SELECT setval($1::regclass, $2::bigint, $3::boolean)", 3, p, err);
-			if (r == NULL) {
-				PQclear(now);
-				return -1;
-			}
-			PQclear(r);
-		}
-	PQclear(now);
-	return 0;
-}
-
 static int
 trial_mig(PGconn *conn, struct impact_mig *m, struct conf_error *err)
 {
@@ -380,7 +345,7 @@ trial_mig(PGconn *conn, struct impact_mig *m, struct conf_error *err)
 	double total = 0;
 	size_t i;
 
-	if ((seqs = db_query(conn, seq_sql, 0, NULL, err)) == NULL)
+	if ((seqs = impact_seq_save(conn, err)) == NULL)
 		return -1;
 	if (db_exec(conn, "BEGIN", err) < 0 ||
 	    db_exec(conn, "SET LOCAL lock_timeout = '10s'", err) < 0)
@@ -420,7 +385,7 @@ trial_mig(PGconn *conn, struct impact_mig *m, struct conf_error *err)
 		}
 	}
 	cJSON_Delete(before);
-	if (db_exec(conn, "ROLLBACK", err) < 0 || restore_sequences(conn, seqs, err) < 0) {
+	if (db_exec(conn, "ROLLBACK", err) < 0 || impact_seq_restore(conn, seqs, err) < 0) {
 		PQclear(seqs);
 		return -1;
 	}

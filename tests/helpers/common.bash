@@ -34,6 +34,13 @@ q() {
 	psql "$1" -qAtX -v ON_ERROR_STOP=1 -c "$2"
 }
 
+# db_fingerprint URL: the whole schema and every row and sequence value, as one checksum
+# (pg_dump's \restrict lines carry a random key: left out).
+db_fingerprint() {
+	{ pg_dump --schema-only "$1"; pg_dump --data-only "$1"; } |
+		grep -Ev '^(--|\\restrict |\\unrestrict )' | md5sum
+}
+
 # mkproject: an empty project in the test's temporary directory; prints its path.
 mkproject() {
 	local dir="$BATS_TEST_TMPDIR/project"

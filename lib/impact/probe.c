@@ -1,0 +1,821 @@
+/* impact/probe: time the migrations on sampled copies of their tables, then extrapolate. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "db.h"
+#include "impact/estimate.h"
+#include "pgtree.h"
+#include "record.h"
+#include "sql.h"
+#include "strbuf.h"
+
+/*
+ * Each size runs this many times and each statement keeps its fastest run:
+ * other work on the server only ever slows a run down.
+ */
+#define PROBE_REPEATS 3
+
+/* One statement the probe runs: an up statement, or one of a down file. */
+struct probe_item {
+	const char *sql;
+	const cJSON *facts;     /* its static facts (locks, transactional) */
+	cJSON *own;             /* facts owned here (down statements, plain forms) */
+	char *plain;            /* the statement without CONCURRENTLY, when that is what runs */
+	double ms[2];
+	int ran[2];
+	char *reason;           /* why it was not run or failed, the first time */
+};
+
+struct probe_mig {
+	struct probe_item *up;
+	size_t nup;
+	struct probe_item *down;
+	size_t ndown;
+	struct sql_script script;       /* the down file, parsed */
+	char *down_reason;
+};
+
+/* A foreign key met in the statements: the probe copies the rows it references. */
+struct probe_fk {
+	char *from, *from_cols;         /* referencing table as written, quoted columns */
+	char *to, *to_cols;             /* referenced table as written, quoted columns ("" = its key) */
+};
+
+struct probe {
+	PGconn *conn;
+	struct estimate_tables *ts;
+	struct probe_mig *migs;
+	size_t nmig;
+	struct probe_fk *fks;
+	size_t nfk;
+	char *schema;           /* quoted private schema, or NULL for temporary tables */
+	char *nsoid;            /* the namespace the copies live in */
+	long sizes[2];
+};
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void
+set_reason(char **reason, const char *text)
+{
+	if (*reason == NULL)
+		*reason = xstrdup(text);
+}
+
+/* Quoted, comma-separated names of a list of String nodes, into sb. */
+static int
+quoted_list(PGconn *conn, const cJSON *list, struct strbuf *sb, struct conf_error *err)
+{
+	const cJSON *it;
+	char *q;
+
+	cJSON_ArrayForEach(it, list) {
+		if (pgtree_sval(it) == NULL || (q = db_quote_ident(conn, pgtree_sval(it), err)) == NULL)
+			return -1;
+		strbuf_addf(sb, "%s%s", sb->len ? ", " : "", q);
+		free(q);
+	}
+	return 0;
+}
+
+struct fk_walk {
+	struct probe *p;
+	const char *table;      /* the table the statement alters or creates */
+	struct conf_error *err;
+	int failed;
+};
+
+static int
+find_fk(const cJSON *node, void *arg)
+{
+	struct fk_walk *w = arg;
+	const cJSON *con = pgtree_as(node, "Constraint");
+	struct strbuf to = STRBUF_INIT, from_cols = STRBUF_INIT, to_cols = STRBUF_INIT;
+	struct probe_fk *fk;
+
+	if (con == NULL || w->table == NULL ||
+	    strcmp(pgtree_str(con, "contype") ? pgtree_str(con, "contype") : "", "CONSTR_FOREIGN") != 0)
+		return 0;
+	pgtree_rangevar(pgtree_as(pgtree_field(con, "pktable"), "RangeVar") ?
+	    pgtree_as(pgtree_field(con, "pktable"), "RangeVar") : pgtree_field(con, "pktable"), &to);
+	if (quoted_list(w->p->conn, pgtree_field(con, "fk_attrs"), &from_cols, w->err) < 0 ||
+	    quoted_list(w->p->conn, pgtree_field(con, "pk_attrs"), &to_cols, w->err) < 0) {
+		w->failed = 1;
+	} else if (from_cols.len > 0 && to.len > 0) {
+		w->p->fks = xrealloc(w->p->fks, (w->p->nfk + 1) * sizeof(*w->p->fks));
+		fk = &w->p->fks[w->p->nfk++];
+		fk->from = xstrdup(w->table);
+		fk->from_cols = strbuf_detach(&from_cols, NULL);
+		fk->to = strbuf_detach(&to, NULL);
+		fk->to_cols = strbuf_detach(&to_cols, NULL);
+	}
+	strbuf_release(&to);
+	strbuf_release(&from_cols);
+	strbuf_release(&to_cols);
+	return w->failed;
+}
+
+/* The foreign keys that ALTER TABLE ... ADD statements create. */
+static int
+collect_fks(struct probe *p, const cJSON *tree, struct conf_error *err)
+{
+	struct fk_walk w = { p, NULL, err, 0 };
+	struct strbuf table = STRBUF_INIT;
+	const cJSON *alter = pgtree_as(tree, "AlterTableStmt");
+
+	if (alter == NULL)
+		return 0;
+	w.table = pgtree_rangevar(pgtree_field(alter, "relation"), &table);
+	pgtree_walk(tree, find_fk, &w);
+	strbuf_release(&table);
+	return w.failed ? -1 : 0;
+}
+
+static void
+probe_release(struct probe *p)
+{
+	size_t i, j;
+
+	for (i = 0; i < p->nmig; i++) {
+		for (j = 0; j < p->migs[i].nup; j++) {
+			free(p->migs[i].up[j].reason);
+			free(p->migs[i].up[j].plain);
+			cJSON_Delete(p->migs[i].up[j].own);
+		}
+		for (j = 0; j < p->migs[i].ndown; j++) {
+			free(p->migs[i].down[j].reason);
+			free(p->migs[i].down[j].plain);
+			cJSON_Delete(p->migs[i].down[j].own);
+		}
+		free(p->migs[i].up);
+		free(p->migs[i].down);
+		free(p->migs[i].down_reason);
+		sql_script_release(&p->migs[i].script);
+	}
+	free(p->migs);
+	for (i = 0; i < p->nfk; i++) {
+		free(p->fks[i].from);
+		free(p->fks[i].from_cols);
+		free(p->fks[i].to);
+		free(p->fks[i].to_cols);
+	}
+	free(p->fks);
+	free(p->schema);
+	free(p->nsoid);
+}
+
+static int
+ident_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    c == '_' || c == '$' || (unsigned char)c >= 0x80;
+}
+
+/*
+ * CREATE INDEX CONCURRENTLY and DROP INDEX CONCURRENTLY cannot run in the
+ * probe's transaction: time their plain form instead.  The keyword is
+ * taken out and the text parsed again, which must give the same kind of
+ * statement, now without "concurrent", or the item is left as it was.
+ */
+static void
+plain_form(struct probe_item *it)
+{
+	static const char kw[] = "concurrently";
+	struct conf_error perr = CONF_ERROR_INIT;
+	struct strbuf text = STRBUF_INIT;
+	struct sql_script s;
+	const char *at, *node = record_str(it->facts, "node");
+	const cJSON *body;
+
+	if (record_bool(it->facts, "transactional", 1) || node == NULL ||
+	    (strcmp(node, "IndexStmt") != 0 && strcmp(node, "DropStmt") != 0))
+		return;
+	for (at = it->sql; *at; at++)
+		if (strncasecmp(at, kw, sizeof(kw) - 1) == 0 && (at == it->sql || !ident_char(at[-1])) &&
+		    !ident_char(at[sizeof(kw) - 1]))
+			break;
+	if (*at == '\0')
+		return;
+	strbuf_add(&text, it->sql, (size_t)(at - it->sql));
+	strbuf_addstr(&text, at + sizeof(kw) - 1);
+	memset(&s, 0, sizeof(s));
+	if (sql_script_parse(&s, text.buf, "<statement>", &perr) == 0 && s.n == 1 &&
+	    strcmp(s.stmts[0].node, node) == 0 && (body = pgtree_body(s.stmts[0].tree)) != NULL &&
+	    !pgtree_bool(body, "concurrent") && s.stmts[0].txn == SQL_TXN_OK) {
+		cJSON_Delete(it->own);
+		it->own = impact_static(s.stmts[0].tree);
+		cJSON_AddStringToObject(it->own, "node", node);
+		it->facts = it->own;
+		it->plain = strbuf_detach(&text, NULL);
+		it->sql = it->plain;
+	}
+	sql_script_release(&s);
+	strbuf_release(&text);
+}
+
+/* The statements to run: every statement of every migration, and the down files of up migrations. */
+static int
+probe_plan(struct probe *p, struct impact_run *run, struct conf_error *err)
+{
+	struct conf_error perr = CONF_ERROR_INIT;
+	struct strbuf text = STRBUF_INIT;
+	size_t i, j;
+
+	p->migs = xcalloc(run->nmig, sizeof(*p->migs));
+	p->nmig = run->nmig;
+	for (i = 0; i < run->nmig; i++) {
+		struct impact_mig *m = &run->migs[i];
+		struct probe_mig *pm = &p->migs[i];
+		const char *down = record_str(m->rec, "down_file");
+		const char *dir = record_str(m->rec, "direction");
+
+		pm->up = xcalloc(m->n ? m->n : 1, sizeof(*pm->up));
+		pm->nup = m->n;
+		for (j = 0; j < m->n; j++) {
+			struct sql_script s;
+
+			pm->up[j].sql = record_str(m->stmts[j], "sql");
+			pm->up[j].facts = m->simpact[j];
+			memset(&s, 0, sizeof(s));
+			if (sql_script_parse(&s, pm->up[j].sql, "<statement>", &perr) == 0 && s.n == 1 &&
+			    collect_fks(p, s.stmts[0].tree, err) < 0) {
+				sql_script_release(&s);
+				return -1;
+			}
+			sql_script_release(&s);
+			plain_form(&pm->up[j]);
+		}
+		if (down == NULL || dir == NULL || strcmp(dir, "up") != 0)
+			continue;
+		strbuf_reset(&text);
+		if (strbuf_read_file(&text, down) < 0) {
+			pm->down_reason = xstrdup("the down file cannot be read");
+			continue;
+		}
+		if (sql_script_parse(&pm->script, text.buf, down, &perr) < 0) {
+			pm->down_reason = xstrdup(perr.message);
+			continue;
+		}
+		pm->down = xcalloc(pm->script.n ? pm->script.n : 1, sizeof(*pm->down));
+		pm->ndown = pm->script.n;
+		for (j = 0; j < pm->script.n; j++) {
+			pm->down[j].sql = pm->script.stmts[j].sql;
+			pm->down[j].own = impact_static(pm->script.stmts[j].tree);
+			cJSON_AddStringToObject(pm->down[j].own, "node", pm->script.stmts[j].node);
+			pm->down[j].facts = pm->down[j].own;
+			plain_form(&pm->down[j]);
+		}
+	}
+	strbuf_release(&text);
+	return 0;
+}
+
+/* Which tables the probe copies: the existing tables some statement writes (locks above ACCESS SHARE). */
+static void
+choose_targets(struct probe *p)
+{
+	size_t i, j, k;
+	const cJSON *it;
+
+	for (i = 0; i < p->nmig; i++)
+		for (k = 0; k < 2; k++) {
+			struct probe_item *items = k ? p->migs[i].down : p->migs[i].up;
+			size_t n = k ? p->migs[i].ndown : p->migs[i].nup;
+
+			for (j = 0; j < n; j++)
+				cJSON_ArrayForEach(it, cJSON_GetObjectItem(items[j].facts, "locks")) {
+					struct estimate_table *t = estimate_table_find(p->ts, record_str(it, "table"));
+
+					if (t && t->exists && (t->relkind == 'r' || t->relkind == 'p') &&
+					    impact_lock_parse(record_str(it, "mode")) > IMPACT_LOCK_ACCESS_SHARE)
+						t->copy = 1;
+				}
+		}
+	for (i = 0; i < p->nfk; i++) {
+		struct estimate_table *from = estimate_table_find(p->ts, p->fks[i].from);
+		struct estimate_table *to = estimate_table_find(p->ts, p->fks[i].to);
+
+		if (to && to->copy && from && from->copy && from != to)
+			to->referenced_only = 1;
+	}
+}
+
+/* A private schema first in search_path; temporary tables when the role may not create one. */
+static int
+probe_begin(struct probe *p, struct conf_error *err)
+{
+	struct conf_error serr = CONF_ERROR_INIT;
+	struct strbuf q = STRBUF_INIT;
+	PGresult *res;
+	const char *param[1];
+	int rc = -1;
+
+	if (db_exec(p->conn, "BEGIN", err) < 0 ||
+	    db_exec(p->conn, "SET LOCAL statement_timeout = '120s'", err) < 0 ||
+	    db_exec(p->conn, "SET LOCAL lock_timeout = '2s'", err) < 0)
+		return -1;
+	strbuf_addf(&q, "confiture_probe_%d", PQbackendPID(p->conn));
+	if ((p->schema = db_quote_ident(p->conn, q.buf, err)) == NULL)
+		goto out;
+	strbuf_reset(&q);
+	strbuf_addf(&q, "CREATE SCHEMA %s", p->schema);
+	if (db_exec(p->conn, q.buf, &serr) < 0) {
+		if (serr.code == CONF_EXIT_DB) {
+			*err = serr;
+			goto out;
+		}
+		free(p->schema);
+		p->schema = NULL;
+		if (db_exec(p->conn, "ROLLBACK", err) < 0 || db_exec(p->conn, "BEGIN", err) < 0 ||
+		    db_exec(p->conn, "SET LOCAL statement_timeout = '120s'", err) < 0 ||
+		    db_exec(p->conn, "SET LOCAL lock_timeout = '2s'", err) < 0 ||
+		    db_exec(p->conn, "CREATE TEMPORARY TABLE confiture_probe_anchor ()", err) < 0)
+			goto out;
+	}
+	param[0] = p->schema ? p->schema : "pg_temp";
+	res = db_query(p->conn, "SELECT set_config('search_path', $1 || ', '"
+	    " || current_setting('search_path'), true),"
+	    " coalesce(to_regnamespace($1), pg_my_temp_schema())::oid::text", 1, param, err);
+	if (res == NULL)
+		goto out;
+	p->nsoid = xstrdup(PQgetvalue(res, 0, 1));
+	PQclear(res);
+	rc = 0;
+out:
+	strbuf_release(&q);
+	return rc;
+}
+
+/* The copy of t at size k: its definition, then a sample (or the referenced rows) of its rows. */
+static int
+copy_table(struct probe *p, struct estimate_table *t, int k, struct conf_error *err)
+{
+	struct strbuf q = STRBUF_INIT, name = STRBUF_INIT;
+	PGresult *res = NULL;
+	char *rel = NULL, *key = NULL;
+	size_t i;
+	int rc = -1;
+
+	if ((rel = db_quote_ident(p->conn, t->relname, err)) == NULL)
+		goto out;
+	strbuf_addf(&name, "%s%s%s", p->schema ? p->schema : "", p->schema ? "." : "", rel);
+	strbuf_addf(&q, "CREATE %sTABLE %s (LIKE %s INCLUDING ALL)", p->schema ? "" : "TEMPORARY ",
+	    name.buf, t->qname);
+	if (db_exec(p->conn, q.buf, err) < 0)
+		goto out;
+	if (p->sizes[k] == 0) {         /* the empty copy: the fixed cost */
+		t->copied[k] = 0;
+		rc = 0;
+		goto out;
+	}
+	strbuf_reset(&q);
+	strbuf_addf(&q, "INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s", name.buf,
+	    t->cols, t->cols, t->qname);
+	for (i = 0; t->referenced_only && i < p->nfk; i++) {
+		struct estimate_table *from = estimate_table_find(p->ts, p->fks[i].from);
+
+		if (estimate_table_find(p->ts, p->fks[i].to) != t || from == NULL)
+			continue;
+		if (*p->fks[i].to_cols == '\0') {
+			const char *param[1] = { t->oid };
+
+			PQclear(res);
+			res = db_query(p->conn, "SELECT string_agg(quote_ident(a.attname), ', '"
+			    " ORDER BY array_position(i.indkey::int2[], a.attnum))"
+			    " FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid"
+			    " AND a.attnum = ANY (i.indkey::int2[])"
+			    " WHERE i.indrelid = $1::oid AND i.indisprimary", 1, param, err);
+			if (res == NULL)
+				goto out;
+			free(key);
+			key = xstrdup(PQgetvalue(res, 0, 0));
+		}
+		free(rel);
+		if ((rel = db_quote_ident(p->conn, from->relname, err)) == NULL)
+			goto out;
+		strbuf_addf(&q, " WHERE (%s) IN (SELECT %s FROM %s%s%s)",
+		    *p->fks[i].to_cols ? p->fks[i].to_cols : key ? key : "", p->fks[i].from_cols,
+		    p->schema ? p->schema : "", p->schema ? "." : "", rel);
+		break;
+	}
+	if (!t->referenced_only && t->rows > p->sizes[k]) {
+		if (t->relkind == 'r')
+			strbuf_addf(&q, " TABLESAMPLE SYSTEM (%.6f)",
+			    t->rows > 0 ? 150.0 * p->sizes[k] / t->rows > 100 ? 100 :
+			    150.0 * p->sizes[k] / t->rows : 100);
+		strbuf_addf(&q, " LIMIT %ld", p->sizes[k]);
+	}
+	PQclear(res);
+	if ((res = db_query(p->conn, q.buf, 0, NULL, err)) == NULL)
+		goto out;
+	t->copied[k] = atof(PQcmdTuples(res));
+	strbuf_reset(&q);
+	strbuf_addf(&q, "ANALYZE %s", name.buf);
+	if (db_exec(p->conn, q.buf, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	PQclear(res);
+	free(rel);
+	free(key);
+	strbuf_release(&q);
+	strbuf_release(&name);
+	return rc;
+}
+
+/*
+ * Copy t in a savepoint: when the copy fails (a name two schemas share, a
+ * type the role may not use), the table is left out and the statements
+ * that write it are not run.
+ */
+static int
+copy_guarded(struct probe *p, struct estimate_table *t, int k, struct conf_error *err)
+{
+	struct conf_error cerr = CONF_ERROR_INIT;
+
+	if (db_exec(p->conn, "SAVEPOINT confiture_copy", err) < 0)
+		return -1;
+	if (copy_table(p, t, k, &cerr) == 0)
+		return db_exec(p->conn, "RELEASE SAVEPOINT confiture_copy", err);
+	if (cerr.code == CONF_EXIT_DB) {
+		*err = cerr;
+		return -1;
+	}
+	t->copy = 0;
+	free(t->copy_error);
+	t->copy_error = xstrdup(cerr.message);
+	return db_exec(p->conn, "ROLLBACK TO SAVEPOINT confiture_copy", err);
+}
+
+/* The fastest of three runs of sql, in ms; -1 with err when it fails. */
+static double
+time_query(PGconn *conn, const char *sql, struct conf_error *err)
+{
+	double best = -1, t;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		t = now_ms();
+		if (db_exec(conn, sql, err) < 0)
+			return -1;
+		t = now_ms() - t;
+		if (best < 0 || t < best)
+			best = t;
+	}
+	return best;
+}
+
+/*
+ * What reading the real table costs above reading the copy, per row: a
+ * large table is scanned through a small ring of buffers, from the
+ * operating system's cache or the disk, where the copy sits in shared
+ * buffers.  Both read the same number of rows, sequentially.
+ */
+static int
+read_cost(struct probe *p, struct estimate_table *t, struct conf_error *err)
+{
+	struct strbuf q = STRBUF_INIT;
+	char *rel = NULL;
+	double real, copy;
+	int rc = -1;
+
+	if ((rel = db_quote_ident(p->conn, t->relname, err)) == NULL)
+		goto out;
+	strbuf_addf(&q, "SELECT count(*) FROM (SELECT FROM ONLY %s LIMIT %.0f) s", t->qname, t->copied[1]);
+	if ((real = time_query(p->conn, q.buf, err)) < 0)
+		goto out;
+	strbuf_reset(&q);
+	strbuf_addf(&q, "SELECT count(*) FROM (SELECT FROM %s%s%s LIMIT %.0f) s", p->schema ? p->schema : "",
+	    p->schema ? "." : "", rel, t->copied[1]);
+	if ((copy = time_query(p->conn, q.buf, err)) < 0)
+		goto out;
+	t->read_extra = t->copied[1] > 0 && real > copy ? (real - copy) / t->copied[1] : 0;
+	rc = 0;
+out:
+	free(rel);
+	strbuf_release(&q);
+	return rc;
+}
+
+/*
+ * Whether every table the statement writes is one of the probe's copies
+ * (or does not exist yet, so the probe will create it in its schema).
+ * Otherwise the reason, and the statement is not run.
+ */
+static int
+guarded(struct probe *p, const struct probe_item *it, struct strbuf *why, struct conf_error *err)
+{
+	const cJSON *lk;
+	PGresult *res;
+	const char *param[2];
+	char *quoted;
+	int ok = 1;
+
+	if (!record_bool(it->facts, "transactional", 1)) {
+		strbuf_addstr(why, "cannot run in a transaction");
+		return 0;
+	}
+	cJSON_ArrayForEach(lk, cJSON_GetObjectItem(it->facts, "locks")) {
+		if (impact_lock_parse(record_str(lk, "mode")) <= IMPACT_LOCK_ACCESS_SHARE)
+			continue;
+		if ((quoted = db_quote_qualified(p->conn, record_str(lk, "table"), err)) == NULL)
+			return -1;
+		param[0] = quoted;
+		param[1] = p->nsoid;
+		res = db_query(p->conn, "SELECT c.relnamespace = $2::oid FROM pg_class c"
+		    " WHERE c.oid = to_regclass($1)", 2, param, err);
+		free(quoted);
+		if (res == NULL)
+			return -1;
+		if (PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] != 't') {
+			const struct estimate_table *t = estimate_table_find(p->ts, record_str(lk, "table"));
+
+			if (t && t->copy_error)
+				strbuf_addf(why, "could not copy %s: %s", t->name, t->copy_error);
+			else
+				strbuf_addf(why, "%s is not one of the probe's copies", record_str(lk, "table"));
+			ok = 0;
+		}
+		PQclear(res);
+		if (!ok)
+			return 0;
+	}
+	return 1;
+}
+
+/* Run one item at size k, in a savepoint so that a failure leaves the rest running. */
+static int
+run_item(struct probe *p, struct probe_item *it, int k, struct conf_error *err)
+{
+	struct conf_error serr = CONF_ERROR_INIT;
+	struct strbuf why = STRBUF_INIT;
+	double t;
+	int g;
+
+	if ((g = guarded(p, it, &why, err)) <= 0) {
+		if (g == 0)
+			set_reason(&it->reason, why.buf);
+		strbuf_release(&why);
+		return g;
+	}
+	strbuf_release(&why);
+	if (db_exec(p->conn, "SAVEPOINT confiture_stmt", err) < 0)
+		return -1;
+	t = now_ms();
+	if (db_exec(p->conn, it->sql, &serr) < 0) {
+		if (serr.code == CONF_EXIT_DB) {
+			*err = serr;
+			return -1;
+		}
+		set_reason(&it->reason, serr.message);
+		return db_exec(p->conn, "ROLLBACK TO SAVEPOINT confiture_stmt", err);
+	}
+	t = now_ms() - t;
+	if (!it->ran[k] || t < it->ms[k])       /* the least disturbed of the repeats */
+		it->ms[k] = t;
+	it->ran[k] = 1;
+	return db_exec(p->conn, "RELEASE SAVEPOINT confiture_stmt", err);
+}
+
+/* Everything at size k: copies, then each migration (and its down file, undone at once). */
+static int
+run_size(struct probe *p, int k, int first, struct conf_error *err)
+{
+	size_t i, j;
+
+	if (db_exec(p->conn, "SAVEPOINT confiture_size", err) < 0)
+		return -1;
+	for (j = 0; j < 2; j++)         /* referenced rows come from the copies of the others */
+		for (i = 0; i < p->ts->n; i++)
+			if (p->ts->v[i].copy && p->ts->v[i].referenced_only == (int)j &&
+			    copy_guarded(p, &p->ts->v[i], k, err) < 0)
+				return -1;
+	for (i = 0; first && k == 1 && i < p->ts->n; i++)
+		if (p->ts->v[i].copy && p->ts->v[i].copied[1] < p->ts->v[i].rows &&
+		    read_cost(p, &p->ts->v[i], err) < 0)
+			return -1;
+	for (i = 0; i < p->nmig; i++) {
+		for (j = 0; j < p->migs[i].nup; j++)
+			if (run_item(p, &p->migs[i].up[j], k, err) < 0)
+				return -1;
+		if (p->migs[i].ndown == 0)
+			continue;
+		if (db_exec(p->conn, "SAVEPOINT confiture_down", err) < 0)
+			return -1;
+		for (j = 0; j < p->migs[i].ndown; j++)
+			if (run_item(p, &p->migs[i].down[j], k, err) < 0)
+				return -1;
+		if (db_exec(p->conn, "ROLLBACK TO SAVEPOINT confiture_down", err) < 0)
+			return -1;
+	}
+	return db_exec(p->conn, "ROLLBACK TO SAVEPOINT confiture_size", err);
+}
+
+static double
+nlogn(double n)
+{
+	return n > 1 ? n * log2(n) : 0;
+}
+
+/* The copied table a statement's time scales with: the one it locks hardest, the largest on ties. */
+static const struct estimate_table *
+scale_table(const struct probe *p, const cJSON *facts)
+{
+	const struct estimate_table *best = NULL, *t;
+	enum impact_lock bm = IMPACT_LOCK_NONE, m;
+	const cJSON *lk;
+
+	cJSON_ArrayForEach(lk, cJSON_GetObjectItem(facts, "locks")) {
+		t = estimate_table_find(p->ts, record_str(lk, "table"));
+		m = impact_lock_parse(record_str(lk, "mode"));
+		if (t == NULL || !t->copy)
+			continue;
+		if (best == NULL || (best->referenced_only && !t->referenced_only) ||
+		    (best->referenced_only == t->referenced_only &&
+		    (m > bm || (m == bm && t->rows > best->rows)))) {
+			best = t;
+			bm = m;
+		}
+	}
+	return best;
+}
+
+/*
+ * The estimate of one item: time = fixed + per_row * rows (rows log rows
+ * for an index build) + the extra cost of reading the real table, with the
+ * fixed cost timed on the empty copy and the cost per row on the sample.  Returns -1 when the item
+ * did not run; fills "estimate" on rec when rec is not NULL.
+ */
+static double
+fit(const struct probe *p, const struct probe_item *it, int two, cJSON *rec)
+{
+	const struct estimate_table *t = scale_table(p, it->facts);
+	const char *basis, *effect = record_str(it->facts, "effect") ? record_str(it->facts, "effect") : "";
+	const char *node = record_str(it->facts, "node");
+	int sorts;
+	double est, a, b, c1, rows;
+	cJSON *e, *samples, *s;
+	int k;
+
+	if (!it->ran[1] || (two && !it->ran[0]))
+		return -1;
+	c1 = t ? t->copied[1] : 0;
+	/* An index build sorts; so does a rewrite, which rebuilds every index of the table. */
+	sorts = (node && strcmp(node, "IndexStmt") == 0) ||
+	    (t && t->indexes > 0 && record_bool(it->facts, "rewrite", 0));
+	rows = t ? (t->rows > 0 ? t->rows : 0) : 0;
+	if (t == NULL) {
+		basis = "measured";     /* no copied table: what ran is what will run */
+		est = it->ms[1];
+	} else if (!two || c1 >= rows) {
+		basis = "full copy";
+		est = it->ms[1];
+	} else {
+		basis = "sample";
+		/* The empty copy gives the fixed cost, the sample the cost per row. */
+		a = it->ms[0];
+		b = (it->ms[1] - a) / (sorts ? nlogn(c1) : c1);
+		if (b < 0)
+			b = 0;
+		est = a + b * (sorts ? nlogn(rows) : rows);
+		if (record_bool(it->facts, "scan", 0) || record_bool(it->facts, "rewrite", 0) ||
+		    strcmp(effect, "rows") == 0)
+			est += t->read_extra * rows;
+	}
+	if (rec != NULL) {
+		e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "basis", basis);
+		if (t != NULL) {
+			cJSON_AddStringToObject(e, "table", t->name);
+			cJSON_AddNumberToObject(e, "rows", rows);
+			if (strcmp(basis, "sample") == 0) {
+				cJSON_AddStringToObject(e, "model", sorts ? "fixed + n log n" : "fixed + per row");
+				cJSON_AddNumberToObject(e, "read_ms_per_1000_rows",
+				    (double)(long)(t->read_extra * 1e6) / 1000);
+			}
+		}
+		samples = cJSON_CreateArray();
+		for (k = two ? 0 : 1; k < 2; k++) {
+			s = cJSON_CreateObject();
+			cJSON_AddNumberToObject(s, "rows", t ? t->copied[k] : 0);
+			cJSON_AddNumberToObject(s, "ms", (double)(long)(it->ms[k] * 1000) / 1000);
+			cJSON_AddItemToArray(samples, s);
+		}
+		cJSON_AddItemToObject(e, "samples", samples);
+		if (it->plain)
+			cJSON_AddStringToObject(e, "timed_as", "the plain form, without CONCURRENTLY, which"
+			    " scans the table once where CONCURRENTLY scans it twice and waits for older"
+			    " transactions: expect it to take longer");
+		cJSON_AddItemToObject(rec, "estimate", e);
+	}
+	return est;
+}
+
+static double
+round_ms(double ms)
+{
+	return (double)(long)(ms * 10 + 0.5) / 10;
+}
+
+static void
+not_estimated(cJSON *rec, const char *reason)
+{
+	cJSON *e = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(e, "basis", "none");
+	cJSON_AddStringToObject(e, "reason", reason ? reason : "not run by the probe");
+	cJSON_AddItemToObject(rec, "estimate", e);
+}
+
+static void
+write_results(struct probe *p, struct impact_run *run, int two, double probe_ms)
+{
+	size_t i, j;
+
+	for (i = 0; i < p->nmig; i++) {
+		struct probe_mig *pm = &p->migs[i];
+		cJSON *imp = run->migs[i].impact, *e;
+		double total = 0, down = 0, est;
+		int complete = 1, down_complete = 1;
+
+		for (j = 0; j < pm->nup; j++) {
+			cJSON *rec = run->migs[i].simpact[j];
+
+			if ((est = fit(p, &pm->up[j], two, rec)) < 0) {
+				not_estimated(rec, pm->up[j].reason);
+				complete = 0;
+				continue;
+			}
+			cJSON_AddNumberToObject(rec, "est_ms", round_ms(est));
+			total += est;
+		}
+		for (j = 0; j < pm->ndown; j++) {
+			if ((est = fit(p, &pm->down[j], two, NULL)) < 0)
+				down_complete = 0;
+			else
+				down += est;
+		}
+		cJSON_AddNumberToObject(imp, "est_ms", round_ms(total));
+		e = cJSON_CreateObject();
+		cJSON_AddBoolToObject(e, "complete", complete);
+		cJSON_AddNumberToObject(e, "sample_rows", (double)p->sizes[1]);
+		cJSON_AddStringToObject(e, "copies", p->schema ? "schema" : "temporary");
+		cJSON_AddNumberToObject(e, "probe_ms", round_ms(probe_ms));
+		cJSON_AddItemToObject(imp, "estimate", e);
+		if (pm->ndown > 0) {
+			cJSON_AddNumberToObject(imp, "rollback_est_ms", round_ms(down));
+			cJSON_AddBoolToObject(e, "rollback_complete", down_complete);
+		} else if (pm->down_reason) {
+			cJSON_AddStringToObject(e, "rollback_reason", pm->down_reason);
+		}
+	}
+}
+
+int
+estimate_probe(struct impact_run *run, PGconn *conn, struct estimate_tables *ts, long sample_rows,
+    struct conf_error *err)
+{
+	struct probe p;
+	PGresult *seqs = NULL;
+	double t0 = now_ms();
+	int two = 0, rc = -1, r;
+	size_t i;
+
+	memset(&p, 0, sizeof(p));
+	p.conn = conn;
+	p.ts = ts;
+	p.sizes[0] = 0;
+	p.sizes[1] = sample_rows;
+	if (probe_plan(&p, run, err) < 0)
+		goto out;
+	choose_targets(&p);
+	for (i = 0; i < ts->n; i++)
+		if (ts->v[i].copy && !ts->v[i].referenced_only && ts->v[i].rows > p.sizes[1])
+			two = 1;
+	if ((seqs = impact_seq_save(conn, err)) == NULL || probe_begin(&p, err) < 0)
+		goto fail;
+	for (r = 0; r < PROBE_REPEATS; r++)
+		if ((two && run_size(&p, 0, r == 0, err) < 0) || run_size(&p, 1, r == 0, err) < 0)
+			goto fail;
+	if (db_exec(conn, "ROLLBACK", err) < 0 || impact_seq_restore(conn, seqs, err) < 0)
+		goto out;
+	write_results(&p, run, two, now_ms() - t0);
+	rc = 0;
+	goto out;
+fail:
+	db_exec(conn, "ROLLBACK", &(struct conf_error)CONF_ERROR_INIT);
+out:
+	PQclear(seqs);
+	probe_release(&p);
+	return rc;
+}
