@@ -128,24 +128,27 @@ median() {
 		END { if (NR) printf f, (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
 }
 
-fmt="  %-9s %-17s %9s %11s %9s %13s %11s %8s\n"
+fmt="  %-9s %-17s %9s %11s %9s %13s %11s %8s %8s\n"
 echo "conf-impact --db estimate against conf-apply's measured duration (measured: the result"
 echo "record's duration_ms, first statement to commit; wall: extract | apply, process start"
-echo "included); each case on a fresh FILE_COPY of the base, prewarmed, estimate read first;"
+echo "included; probe: the wall time of extract | conf-impact --db, the estimate's own cost);"
+echo "each case on a fresh FILE_COPY of the base, prewarmed, estimate read first;"
 echo "runs per case: $REPEAT (spread: (max - min) / median of the measured durations)"
 for n in $SIZES; do
 	t_base=$(seconds base "$n")
 	mb=$(psql "${SERVER%/*}/impact_base" -qAtX -c "SELECT pg_total_relation_size('orders') / 1048576")
 	echo "$n rows: orders $mb MB with its indexes, built in $t_base s"
-	printf "$fmt" rows case "est s" "measured s" "wall s" "est/measured" "within 20%" spread
+	printf "$fmt" rows case "est s" "measured s" "wall s" "est/measured" "within 20%" "probe s" spread
 	within=0 counted=0
 	: >"$dir/ratios"
 	for c in $CASES; do
 		proj=$(project "$c")
-		: >"$dir/est" ; : >"$dir/meas" ; : >"$dir/wall" ; : >"$dir/ckpt" ; : >"$dir/load"
+		: >"$dir/est" ; : >"$dir/meas" ; : >"$dir/wall" ; : >"$dir/ckpt" ; : >"$dir/load" ; : >"$dir/probe"
 		for r in $(seq 1 "$REPEAT"); do
 			url=$(copy impact_case)
+			p0=$(date +%s.%N)
 			estimate "$proj" "$url" >>"$dir/est"
+			echo "$p0 $(date +%s.%N)" | awk '{ printf "%.3f\n", $2 - $1 }' >>"$dir/probe"
 			ck0=$(checkpoints)
 			wall=$(seconds apply_run "$proj" "$url")
 			echo $(($(checkpoints) - ck0)) >>"$dir/ckpt"
@@ -162,6 +165,7 @@ for n in $SIZES; do
 		done
 		meas=$(median <"$dir/meas")
 		wall=$(median <"$dir/wall")
+		probe=$(median <"$dir/probe")
 		est=$(awk 'NF { printf "%.3f\n", $1 / 1000 }' "$dir/est" | median)
 		spread=-
 		if [ "$REPEAT" -gt 1 ]; then
@@ -177,7 +181,7 @@ for n in $SIZES; do
 		else
 			est=n/a rt=n/a ok=n/a
 		fi
-		printf "$fmt" "$n" "$c" "$est" "$meas" "$wall" "$rt" "$ok" "$spread" | sed 's/ *$//'
+		printf "$fmt" "$n" "$c" "$est" "$meas" "$wall" "$rt" "$ok" "$probe" "$spread" | sed 's/ *$//'
 		if [ "$REPEAT" -gt 1 ]; then
 			echo "            runs: measured $(echo $(cat "$dir/meas")) s, est $(echo $(awk 'NF { printf "%.3f\n", $1 / 1000 }' "$dir/est")) s" | sed 's/est  *s$/est n\/a/'
 			echo "            checkpoints during each run: $(echo $(cat "$dir/ckpt")); load average after: $(echo $(cat "$dir/load"))"
