@@ -339,10 +339,13 @@ copy_table(PGconn *conn, const struct dtable *t, long sample, FILE *out, long *n
 		strbuf_addstr(&sql, " FROM");
 	strbuf_addf(&sql, " %s.%s", qs, qn);
 	if (sample > 0) {
-		/* Blocks spread over the table, a little more than needed, then cut. */
-		if (t->rows_known && t->rows > sample && strcmp(t->kind, "r") == 0)
-			strbuf_addf(&sql, " TABLESAMPLE SYSTEM (%.6f)", 150.0 * sample / t->rows > 100 ?
-			    100 : 150.0 * sample / t->rows);
+		/*
+		 * Blocks spread over the table, a little more than needed, then
+		 * cut; a table not much larger than the sample is just cut (a
+		 * block sample of a few blocks may well be empty).
+		 */
+		if (t->rows_known && t->rows >= 3.0 * sample && strcmp(t->kind, "r") == 0)
+			strbuf_addf(&sql, " TABLESAMPLE SYSTEM (%.6f)", 150.0 * sample / t->rows);
 		strbuf_addf(&sql, " LIMIT %ld", sample);
 	}
 	strbuf_addstr(&sql, ") TO STDOUT");
