@@ -35,8 +35,9 @@ usage(FILE *fp, int code)
 	    "      --db url          estimate: table sizes and rows, rows touched, current\n"
 	    "                        blockers, and durations timed on sampled copies of\n"
 	    "                        the tables in a transaction rolled back (read-only)\n"
-	    "      --sample-rows n   rows the probe copies per table (default 50000;\n"
-	    "                        0: no probe, no durations)\n"
+	    "      --sample-rows n   rows the probe copies per table (default: 50000 or\n"
+	    "                        32 MB of the table, whichever is more; 0: no\n"
+	    "                        probe, no durations)\n"
 	    "      --trial           with a database: run each migration in a transaction,\n"
 	    "                        read its locks, rewrites, sizes and time, run its down\n"
 	    "                        migration, compare the catalog, then ROLLBACK\n"
@@ -70,7 +71,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct conf_error err = CONF_ERROR_INIT;
-	struct impact_estimate_opts est = { 50000 };
+	struct impact_estimate_opts est = { -1 };
 	struct impact_run run;
 	char *end;
 	const char *name, *db = NULL, *format = "json", *root = NULL, *env = NULL;

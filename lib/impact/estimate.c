@@ -288,7 +288,7 @@ impact_run_estimate(struct impact_run *run, PGconn *conn, const struct impact_es
 		if (add_rows_touched(&run->migs[i], conn, err) < 0)
 			goto out;
 	}
-	if (opts->sample_rows > 0 && estimate_probe(run, conn, &ts, opts->sample_rows, err) < 0)
+	if (opts->sample_rows != 0 && estimate_probe(run, conn, &ts, opts->sample_rows, err) < 0)
 		goto out;
 	rc = 0;
 out:

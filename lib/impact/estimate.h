@@ -21,7 +21,8 @@ struct estimate_table {
 	int copy;               /* 1 when the probe copies it */
 	char *copy_error;       /* why copying it failed */
 	int referenced_only;    /* copied as a foreign key's target: only referenced rows */
-	double copied[2];       /* rows copied at the smaller and the larger size */
+	double sample;          /* rows to copy: --sample-rows, or more to make PROBE_MIN_BYTES */
+	double copied[2];       /* rows copied empty (0) and at the sample */
 	double read_extra;      /* ms per row a scan of the real table costs above one of the copy */
 };
 

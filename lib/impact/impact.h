@@ -143,9 +143,9 @@ int impact_run_trial(struct impact_run *run, PGconn *conn, struct conf_error *er
  * tables the migrations write are copied (LIKE ... INCLUDING ALL, so with
  * their indexes and constraints) into a private schema put first in
  * search_path, with a sample of their rows (referenced rows only for
- * foreign-key targets), and the migrations' own statements run there on
- * empty copies (the fixed cost) and on the samples (the cost per row, per
- * row log row for an index build), three times each, keeping the fastest.
+ * foreign-key targets), and the migrations' own statements run there once
+ * on empty copies (the fixed cost) and once on the samples (the cost per
+ * row).
  * A statement's estimate is extrapolated to its table's row count, plus
  * what scanning the real table costs above scanning the copy, timed on
  * both ("estimate" on the statement record says how).  A statement
@@ -153,7 +153,11 @@ int impact_run_trial(struct impact_run *run, PGconn *conn, struct conf_error *er
  * did not copy) is not run: it is reported as not estimated.
  */
 struct impact_estimate_opts {
-	long sample_rows;       /* rows copied per table at the larger size (0: no probe) */
+	/*
+	 * Rows the probe copies per table: -1 for the default (50,000 rows or
+	 * 32 MB of the table, whichever is more), 0 for no probe, or exactly n.
+	 */
+	long sample_rows;
 };
 
 int impact_run_estimate(struct impact_run *run, PGconn *conn,

@@ -13,10 +13,15 @@
 #include "strbuf.h"
 
 /*
- * Each size runs this many times and each statement keeps its fastest run:
- * other work on the server only ever slows a run down.
+ * A sample smaller than this many bytes of heap is timed in another regime
+ * than a large table: below the 16 MB ring of a bulk write, the WAL buffers
+ * and the size that earns parallel workers, a rewrite or an index build
+ * costs a third to a half less per row.  So the sample of a large table is
+ * at least this large.
  */
-#define PROBE_REPEATS 3
+#define PROBE_MIN_BYTES (32.0 * 1024 * 1024)
+/* And at least this many rows. */
+#define PROBE_SAMPLE_ROWS 50000.0
 
 /* One statement the probe runs: an up statement, or one of a down file. */
 struct probe_item {
@@ -408,12 +413,10 @@ copy_table(struct probe *p, struct estimate_table *t, int k, struct conf_error *
 		    p->schema ? p->schema : "", p->schema ? "." : "", rel);
 		break;
 	}
-	if (!t->referenced_only && t->rows > p->sizes[k]) {
-		if (t->relkind == 'r')
-			strbuf_addf(&q, " TABLESAMPLE SYSTEM (%.6f)",
-			    t->rows > 0 ? 150.0 * p->sizes[k] / t->rows > 100 ? 100 :
-			    150.0 * p->sizes[k] / t->rows : 100);
-		strbuf_addf(&q, " LIMIT %ld", p->sizes[k]);
+	if (!t->referenced_only && t->rows > t->sample) {
+		if (t->relkind == 'r' && t->rows >= 3 * t->sample)
+			strbuf_addf(&q, " TABLESAMPLE SYSTEM (%.6f)", 150.0 * t->sample / t->rows);
+		strbuf_addf(&q, " LIMIT %.0f", t->sample);
 	}
 	PQclear(res);
 	if ((res = db_query(p->conn, q.buf, 0, NULL, err)) == NULL)
@@ -580,16 +583,14 @@ run_item(struct probe *p, struct probe_item *it, int k, struct conf_error *err)
 		set_reason(&it->reason, serr.message);
 		return db_exec(p->conn, "ROLLBACK TO SAVEPOINT confiture_stmt", err);
 	}
-	t = now_ms() - t;
-	if (!it->ran[k] || t < it->ms[k])       /* the least disturbed of the repeats */
-		it->ms[k] = t;
+	it->ms[k] = now_ms() - t;
 	it->ran[k] = 1;
 	return db_exec(p->conn, "RELEASE SAVEPOINT confiture_stmt", err);
 }
 
 /* Everything at size k: copies, then each migration (and its down file, undone at once). */
 static int
-run_size(struct probe *p, int k, int first, struct conf_error *err)
+run_size(struct probe *p, int k, struct conf_error *err)
 {
 	size_t i, j;
 
@@ -600,7 +601,7 @@ run_size(struct probe *p, int k, int first, struct conf_error *err)
 			if (p->ts->v[i].copy && p->ts->v[i].referenced_only == (int)j &&
 			    copy_guarded(p, &p->ts->v[i], k, err) < 0)
 				return -1;
-	for (i = 0; first && k == 1 && i < p->ts->n; i++)
+	for (i = 0; k == 1 && i < p->ts->n; i++)
 		if (p->ts->v[i].copy && p->ts->v[i].copied[1] < p->ts->v[i].rows &&
 		    read_cost(p, &p->ts->v[i], err) < 0)
 			return -1;
@@ -619,12 +620,6 @@ run_size(struct probe *p, int k, int first, struct conf_error *err)
 			return -1;
 	}
 	return db_exec(p->conn, "ROLLBACK TO SAVEPOINT confiture_size", err);
-}
-
-static double
-nlogn(double n)
-{
-	return n > 1 ? n * log2(n) : 0;
 }
 
 /* The copied table a statement's time scales with: the one it locks hardest, the largest on ties. */
@@ -661,8 +656,6 @@ fit(const struct probe *p, const struct probe_item *it, int two, cJSON *rec)
 {
 	const struct estimate_table *t = scale_table(p, it->facts);
 	const char *basis, *effect = record_str(it->facts, "effect") ? record_str(it->facts, "effect") : "";
-	const char *node = record_str(it->facts, "node");
-	int sorts;
 	double est, a, b, c1, rows;
 	cJSON *e, *samples, *s;
 	int k;
@@ -670,9 +663,6 @@ fit(const struct probe *p, const struct probe_item *it, int two, cJSON *rec)
 	if (!it->ran[1] || (two && !it->ran[0]))
 		return -1;
 	c1 = t ? t->copied[1] : 0;
-	/* An index build sorts; so does a rewrite, which rebuilds every index of the table. */
-	sorts = (node && strcmp(node, "IndexStmt") == 0) ||
-	    (t && t->indexes > 0 && record_bool(it->facts, "rewrite", 0));
 	rows = t ? (t->rows > 0 ? t->rows : 0) : 0;
 	if (t == NULL) {
 		basis = "measured";     /* no copied table: what ran is what will run */
@@ -684,10 +674,10 @@ fit(const struct probe *p, const struct probe_item *it, int two, cJSON *rec)
 		basis = "sample";
 		/* The empty copy gives the fixed cost, the sample the cost per row. */
 		a = it->ms[0];
-		b = (it->ms[1] - a) / (sorts ? nlogn(c1) : c1);
+		b = (it->ms[1] - a) / c1;
 		if (b < 0)
 			b = 0;
-		est = a + b * (sorts ? nlogn(rows) : rows);
+		est = a + b * rows;
 		if (record_bool(it->facts, "scan", 0) || record_bool(it->facts, "rewrite", 0) ||
 		    strcmp(effect, "rows") == 0)
 			est += t->read_extra * rows;
@@ -699,7 +689,7 @@ fit(const struct probe *p, const struct probe_item *it, int two, cJSON *rec)
 			cJSON_AddStringToObject(e, "table", t->name);
 			cJSON_AddNumberToObject(e, "rows", rows);
 			if (strcmp(basis, "sample") == 0) {
-				cJSON_AddStringToObject(e, "model", sorts ? "fixed + n log n" : "fixed + per row");
+				cJSON_AddStringToObject(e, "model", "fixed + per row");
 				cJSON_AddNumberToObject(e, "read_ms_per_1000_rows",
 				    (double)(long)(t->read_extra * 1e6) / 1000);
 			}
@@ -768,7 +758,12 @@ write_results(struct probe *p, struct impact_run *run, int two, double probe_ms)
 		cJSON_AddNumberToObject(imp, "est_ms", round_ms(total));
 		e = cJSON_CreateObject();
 		cJSON_AddBoolToObject(e, "complete", complete);
-		cJSON_AddNumberToObject(e, "sample_rows", (double)p->sizes[1]);
+		if (p->sizes[1] > 0) {
+			cJSON_AddNumberToObject(e, "sample_rows", (double)p->sizes[1]);
+		} else {
+			cJSON_AddNumberToObject(e, "sample_rows", PROBE_SAMPLE_ROWS);
+			cJSON_AddNumberToObject(e, "sample_min_bytes", PROBE_MIN_BYTES);
+		}
 		cJSON_AddStringToObject(e, "copies", p->schema ? "schema" : "temporary");
 		cJSON_AddNumberToObject(e, "probe_ms", round_ms(probe_ms));
 		cJSON_AddItemToObject(imp, "estimate", e);
@@ -788,7 +783,7 @@ estimate_probe(struct impact_run *run, PGconn *conn, struct estimate_tables *ts,
 	struct probe p;
 	PGresult *seqs = NULL;
 	double t0 = now_ms();
-	int two = 0, rc = -1, r;
+	int two = 0, rc = -1;
 	size_t i;
 
 	memset(&p, 0, sizeof(p));
@@ -799,14 +794,20 @@ estimate_probe(struct impact_run *run, PGconn *conn, struct estimate_tables *ts,
 	if (probe_plan(&p, run, err) < 0)
 		goto out;
 	choose_targets(&p);
-	for (i = 0; i < ts->n; i++)
-		if (ts->v[i].copy && !ts->v[i].referenced_only && ts->v[i].rows > p.sizes[1])
+	for (i = 0; i < ts->n; i++) {
+		struct estimate_table *t = &ts->v[i];
+		double per_row = t->rows > 0 ? t->table_bytes / t->rows : 0;
+
+		t->sample = sample_rows > 0 ? (double)sample_rows : PROBE_SAMPLE_ROWS;
+		if (sample_rows < 0 && per_row > 0 && t->sample * per_row < PROBE_MIN_BYTES)
+			t->sample = PROBE_MIN_BYTES / per_row;
+		if (t->copy && !t->referenced_only && t->rows > t->sample)
 			two = 1;
+	}
 	if ((seqs = impact_seq_save(conn, err)) == NULL || probe_begin(&p, err) < 0)
 		goto fail;
-	for (r = 0; r < PROBE_REPEATS; r++)
-		if ((two && run_size(&p, 0, r == 0, err) < 0) || run_size(&p, 1, r == 0, err) < 0)
-			goto fail;
+	if ((two && run_size(&p, 0, err) < 0) || run_size(&p, 1, err) < 0)
+		goto fail;
 	if (db_exec(conn, "ROLLBACK", err) < 0 || impact_seq_restore(conn, seqs, err) < 0)
 		goto out;
 	write_results(&p, run, two, now_ms() - t0);
