@@ -87,6 +87,24 @@ has_defelem(const cJSON *list, const char *name)
 	return 0;
 }
 
+/* ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY among the commands. */
+static int
+detach_concurrently(const cJSON *alter)
+{
+	const cJSON *cmd, *c, *sub, *pc;
+
+	cJSON_ArrayForEach(cmd, cJSON_GetObjectItemCaseSensitive(alter, "cmds")) {
+		c = cJSON_GetObjectItemCaseSensitive(cmd, "AlterTableCmd");
+		sub = cJSON_GetObjectItemCaseSensitive(c, "subtype");
+		pc = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c, "def"),
+		    "PartitionCmd");
+		if (cJSON_IsString(sub) && strcmp(sub->valuestring, "AT_DetachPartition") == 0 &&
+		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(pc, "concurrent")))
+			return 1;
+	}
+	return 0;
+}
+
 const char *
 sql_txn_reason(const cJSON *tree)
 {
@@ -107,6 +125,16 @@ sql_txn_reason(const cJSON *tree)
 	if (strcmp(type, "ReindexStmt") == 0 &&
 	    has_defelem(cJSON_GetObjectItemCaseSensitive(node, "params"), "concurrently"))
 		return "REINDEX CONCURRENTLY";
+	if (strcmp(type, "ReindexStmt") == 0) {
+		const cJSON *kind = cJSON_GetObjectItemCaseSensitive(node, "kind");
+
+		if (cJSON_IsString(kind) && (strcmp(kind->valuestring, "REINDEX_OBJECT_SCHEMA") == 0 ||
+		    strcmp(kind->valuestring, "REINDEX_OBJECT_SYSTEM") == 0 ||
+		    strcmp(kind->valuestring, "REINDEX_OBJECT_DATABASE") == 0))
+			return "REINDEX SCHEMA, SYSTEM or DATABASE";
+	}
+	if (strcmp(type, "AlterTableStmt") == 0 && detach_concurrently(node))
+		return "DETACH PARTITION CONCURRENTLY";
 	if (strcmp(type, "VacuumStmt") == 0 &&
 	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(node, "is_vacuumcmd")))
 		return "VACUUM";
