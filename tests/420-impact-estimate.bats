@@ -35,13 +35,14 @@ fingerprint() {
 	db_fingerprint "$DB"
 }
 
-# hold_access_share: another session reads t and stays idle in its transaction (fd 7 keeps it open).
+# hold_access_share [SQL]: another session reads t (or runs SQL) and stays idle in its
+# transaction (fd 7 keeps it open).
 hold_access_share() {
 	mkfifo ctl
 	psql "$DB" -qAtX -v ON_ERROR_STOP=1 <ctl >/dev/null &
 	HOLDER=$!
 	exec 7>ctl
-	echo "BEGIN; SELECT count(*) FROM t;" >&7
+	echo "BEGIN; ${1:-SELECT count(*) FROM t;}" >&7
 	for _ in $(seq 50); do
 		[ "$(q "$DB" "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'")" = 1 ] && return
 		sleep 0.1
@@ -164,6 +165,23 @@ ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (parent_id) REFERENCES parent (id);"
 	jq -e '.risk == "high" and (.reasons | any(test("^session [0-9]+ \\(idle in transaction.*\\) holds ACCESS SHARE on t, which conflicts$")))' m1
 	# CREATE INDEX takes SHARE, which ACCESS SHARE does not block
 	jq -e '.blockers == []' <(mig 002)
+	exec 7>&-
+}
+
+@test "a table locked ACCESS EXCLUSIVE by another session: sizes from the catalog, the blocker named, nothing waits long" {
+	hold_access_share "LOCK TABLE t IN ACCESS EXCLUSIVE MODE;"
+	migration . 001 upd "UPDATE t SET v = 0 WHERE id = 1;"
+	migration . 002 idx "CREATE INDEX t_note ON t (note);"
+	conf-extract >in.ndjson
+	run --separate-stderr conf-impact --db "$DB" --sample-rows 1000 in.ndjson
+	assert_success
+	printf '%s\n' "$output" >out.ndjson
+	mig 002 >m
+	jq -e '.sizes[0] | .sizes_from == "pg_class.relpages: the table is locked" and .rows == 20000 and .bytes > 0' m
+	jq -e '.blockers[0] | .mode == "ACCESS EXCLUSIVE" and .state == "idle in transaction"' m
+	jq -e '.risk == "high"' m
+	# the probe could not sample it: not estimated, and said why
+	jq -e '.estimate.basis == "none" and (.estimate.reason | test("^could not copy t: .*lock timeout"))' <(stmt 002)
 	exec 7>&-
 }
 

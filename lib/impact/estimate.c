@@ -38,15 +38,22 @@ impact_lock_conflicts(enum impact_lock a, enum impact_lock b)
 	return (conflicts[a] >> b) & 1;
 }
 
+/* What the catalog says of a table, without locking it. */
 static const char table_sql[] =
 	"SELECT c.oid::text, format('%I.%I', n.nspname, c.relname), c.relname, c.relkind::text,"
-	" c.reltuples::float8::text, pg_relation_size(c.oid)::text, pg_indexes_size(c.oid)::text,"
-	" pg_total_relation_size(c.oid)::text,"
+	" c.reltuples::float8::text, (c.relpages::float8 * current_setting('block_size')::int)::text,"
+	" (SELECT coalesce(sum(i.relpages), 0)::float8 * current_setting('block_size')::int"
+	"   FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = c.oid)::text,"
 	" (SELECT count(*) FROM pg_index i WHERE i.indrelid = c.oid)::text,"
 	" (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) FROM pg_attribute a"
 	"   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '')"
 	" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
 	" WHERE c.oid = to_regclass($1)";
+
+/* Its exact sizes, which take ACCESS SHARE on it (and wait behind ACCESS EXCLUSIVE). */
+static const char sizes_sql[] =
+	"SELECT pg_relation_size($1::oid)::text, pg_indexes_size($1::oid)::text,"
+	" pg_total_relation_size($1::oid)::text";
 
 /* The planner's row count of a query (EXPLAIN without ANALYZE); -1 when it cannot plan it. */
 double
@@ -60,7 +67,7 @@ estimate_explain_rows(PGconn *conn, const char *sql, struct conf_error *err)
 	double rows = -1;
 
 	strbuf_addf(&q, "EXPLAIN (FORMAT JSON) %s", sql);
-	if (db_exec(conn, "BEGIN", err) < 0) {
+	if (db_exec(conn, "SAVEPOINT confiture_explain", err) < 0) {
 		strbuf_release(&q);
 		return -2;
 	}
@@ -80,7 +87,8 @@ estimate_explain_rows(PGconn *conn, const char *sql, struct conf_error *err)
 		*err = qerr;
 		return -2;
 	}
-	if (db_exec(conn, "ROLLBACK", err) < 0)
+	/* rolled back: the locks planning took go at once */
+	if (db_exec(conn, "ROLLBACK TO SAVEPOINT confiture_explain", err) < 0)
 		return -2;
 	return rows;
 }
@@ -111,6 +119,36 @@ estimate_table_find(const struct estimate_tables *ts, const char *name)
 		if (strcmp(ts->v[i].name, name) == 0)
 			return ts->v[i].same_as >= 0 ? &ts->v[ts->v[i].same_as] : &ts->v[i];
 	return NULL;
+}
+
+/*
+ * The exact sizes; when someone holds the table ACCESS EXCLUSIVE past
+ * lock_timeout, the catalog's page counts (as of the last VACUUM or
+ * ANALYZE) stay, and sizes_locked says so.
+ */
+static int
+exact_sizes(PGconn *conn, struct estimate_table *t, struct conf_error *err)
+{
+	struct conf_error serr = CONF_ERROR_INIT;
+	const char *p[1] = { t->oid };
+	PGresult *res;
+
+	if (db_exec(conn, "SAVEPOINT confiture_sizes", err) < 0)
+		return -1;
+	if ((res = db_query(conn, sizes_sql, 1, p, &serr)) == NULL) {
+		if (serr.code == CONF_EXIT_DB) {
+			*err = serr;
+			return -1;
+		}
+		t->sizes_locked = 1;
+		return db_exec(conn, "ROLLBACK TO SAVEPOINT confiture_sizes", err);
+	}
+	t->table_bytes = atof(PQgetvalue(res, 0, 0));
+	t->index_bytes = atof(PQgetvalue(res, 0, 1));
+	t->bytes = atof(PQgetvalue(res, 0, 2));
+	PQclear(res);
+	/* rolled back, not released: its locks go at once */
+	return db_exec(conn, "ROLLBACK TO SAVEPOINT confiture_sizes", err);
 }
 
 /* Look a table up in the catalog (as the statements name it) and add it to ts. */
@@ -145,11 +183,13 @@ table_add(struct estimate_tables *ts, PGconn *conn, const char *name, struct con
 		t->rows = atof(PQgetvalue(res, 0, 4));
 		t->table_bytes = atof(PQgetvalue(res, 0, 5));
 		t->index_bytes = atof(PQgetvalue(res, 0, 6));
-		t->bytes = atof(PQgetvalue(res, 0, 7));
-		t->indexes = atoi(PQgetvalue(res, 0, 8));
-		t->cols = xstrdup(PQgetvalue(res, 0, 9));
+		t->bytes = t->table_bytes + t->index_bytes;
+		t->indexes = atoi(PQgetvalue(res, 0, 7));
+		t->cols = xstrdup(PQgetvalue(res, 0, 8));
 	}
 	PQclear(res);
+	if (t->exists && exact_sizes(conn, t, err) < 0)
+		return -1;
 	t->same_as = -1;
 	for (i = 0; t->exists && i + 1 < ts->n; i++)
 		if (ts->v[i].exists && strcmp(ts->v[i].oid, t->oid) == 0) {
@@ -195,6 +235,8 @@ add_sizes(cJSON *imp, const struct estimate_tables *ts)
 		cJSON_AddNumberToObject(sz, "table_bytes", t->table_bytes);
 		cJSON_AddNumberToObject(sz, "index_bytes", t->index_bytes);
 		cJSON_AddNumberToObject(sz, "indexes", t->indexes);
+		if (t->sizes_locked)
+			cJSON_AddStringToObject(sz, "sizes_from", "pg_class.relpages: the table is locked");
 		cJSON_AddItemToArray(sizes, sz);
 	}
 	cJSON_AddItemToObject(imp, "sizes", sizes);
@@ -274,7 +316,8 @@ impact_run_estimate(struct impact_run *run, PGconn *conn, const struct impact_es
 	size_t i;
 	int rc = -1;
 
-	if (db_exec(conn, "SET lock_timeout = '5s'", err) < 0)
+	/* A transaction of its own, for the savepoints; nothing is written. */
+	if (db_exec(conn, "SET lock_timeout = '1s'", err) < 0 || db_exec(conn, "BEGIN", err) < 0)
 		return -1;
 	for (i = 0; i < run->nmig; i++)
 		cJSON_ArrayForEach(it, cJSON_GetObjectItem(run->migs[i].impact, "locks"))
@@ -288,6 +331,8 @@ impact_run_estimate(struct impact_run *run, PGconn *conn, const struct impact_es
 		if (add_rows_touched(&run->migs[i], conn, err) < 0)
 			goto out;
 	}
+	if (db_exec(conn, "ROLLBACK", err) < 0)
+		goto out;
 	if (opts->sample_rows != 0 && estimate_probe(run, conn, &ts, opts->sample_rows, err) < 0)
 		goto out;
 	rc = 0;

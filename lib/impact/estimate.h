@@ -16,6 +16,7 @@ struct estimate_table {
 	int indexes;
 	double rows;            /* pg_class.reltuples, or the planner's guess */
 	double bytes, table_bytes, index_bytes;
+	int sizes_locked;       /* locked by another session: sizes from pg_class.relpages */
 	/* The probe's bookkeeping. */
 	long same_as;           /* another name of the same table: its index, or -1 */
 	int copy;               /* 1 when the probe copies it */
@@ -39,8 +40,9 @@ struct estimate_table *estimate_table_find(const struct estimate_tables *ts, con
 void estimate_tables_release(struct estimate_tables *ts);
 
 /*
- * The planner's rows for sql (plain EXPLAIN in a transaction rolled back at
- * once): the rows of the plan, or of the scan below a ModifyTable.  -1 when
+ * The planner's rows for sql (plain EXPLAIN in a savepoint rolled back at
+ * once: call it inside a transaction): the rows of the plan, or of the scan
+ * below a ModifyTable.  -1 when
  * the statement cannot be planned (a table that does not exist yet); -2
  * with err when the connection failed.
  */
