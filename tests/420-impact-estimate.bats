@@ -91,6 +91,14 @@ stmt() {
 	jq -e '.reasons | any(test("ACCESS EXCLUSIVE on t, [0-9.]+ [kM]B, rewrite, ~[0-9.]+ (ms|s)$"))' m1
 	stmt 002 >s2
 	jq -e '.estimate.basis == "sample" and .est_ms > 0' s2
+	# storage: a rewrite needs the table again while it runs; the index's size is extrapolated
+	total=$(q "$DB" "SELECT pg_total_relation_size('t')")
+	jq -e --argjson total "$total" '.est_peak_bytes > $total * 0.8 and (.est_bytes | type) == "number"' s1
+	jq -e --argjson total "$total" '.est_peak_bytes > $total * 0.8' m1
+	q "$DB" "CREATE INDEX t_note_real ON t (note)"
+	index_bytes=$(q "$DB" "SELECT pg_relation_size('t_note_real')")
+	q "$DB" "DROP INDEX t_note_real"
+	jq -e --argjson real "$index_bytes" '.est_bytes > $real / 2 and .est_bytes < $real * 2' s2
 	# a table that fits in the sample is copied whole: what ran is the estimate (by
 	# default the sample is 50000 rows or 32 MB, whichever is more)
 	estimate

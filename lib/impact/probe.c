@@ -30,6 +30,7 @@ struct probe_item {
 	cJSON *own;             /* facts owned here (down statements, plain forms) */
 	char *plain;            /* the statement without CONCURRENTLY, when that is what runs */
 	double ms[2];
+	double bytes[2];        /* how much the probe's copies grew (or shrank) */
 	int ran[2];
 	char *reason;           /* why it was not run or failed, the first time */
 };
@@ -556,13 +557,30 @@ guarded(struct probe *p, const struct probe_item *it, struct strbuf *why, struct
 	return 1;
 }
 
+/* Bytes of every relation in the probe's namespace (tables, indexes, TOAST): -1 with err. */
+static double
+copies_bytes(struct probe *p, struct conf_error *err)
+{
+	const char *param[1] = { p->nsoid };
+	PGresult *res = db_query(p->conn, "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::text"
+	    " FROM pg_class c WHERE c.relnamespace = $1::oid AND c.relkind IN ('r', 'm', 'p')",
+	    1, param, err);
+	double b;
+
+	if (res == NULL)
+		return -1;
+	b = atof(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return b;
+}
+
 /* Run one item at size k, in a savepoint so that a failure leaves the rest running. */
 static int
 run_item(struct probe *p, struct probe_item *it, int k, struct conf_error *err)
 {
 	struct conf_error serr = CONF_ERROR_INIT;
 	struct strbuf why = STRBUF_INIT;
-	double t;
+	double t, b0, b1;
 	int g;
 
 	if ((g = guarded(p, it, &why, err)) <= 0) {
@@ -572,7 +590,7 @@ run_item(struct probe *p, struct probe_item *it, int k, struct conf_error *err)
 		return g;
 	}
 	strbuf_release(&why);
-	if (db_exec(p->conn, "SAVEPOINT confiture_stmt", err) < 0)
+	if (db_exec(p->conn, "SAVEPOINT confiture_stmt", err) < 0 || (b0 = copies_bytes(p, err)) < 0)
 		return -1;
 	t = now_ms();
 	if (db_exec(p->conn, it->sql, &serr) < 0) {
@@ -585,6 +603,9 @@ run_item(struct probe *p, struct probe_item *it, int k, struct conf_error *err)
 	}
 	it->ms[k] = now_ms() - t;
 	it->ran[k] = 1;
+	if ((b1 = copies_bytes(p, err)) < 0)
+		return -1;
+	it->bytes[k] = b1 - b0;
 	return db_exec(p->conn, "RELEASE SAVEPOINT confiture_stmt", err);
 }
 
@@ -683,6 +704,13 @@ fit(const struct probe *p, const struct probe_item *it, int two, cJSON *rec)
 			est += t->read_extra * rows;
 	}
 	if (rec != NULL) {
+		double grow = strcmp(basis, "sample") == 0 && c1 > 0 ?
+		    it->bytes[0] + (it->bytes[1] - it->bytes[0]) / c1 * rows : it->bytes[1];
+
+		/* Storage: the net change, and what a rewrite needs while old and new both exist. */
+		cJSON_AddNumberToObject(rec, "est_bytes", (double)(long long)grow);
+		if (record_bool(it->facts, "rewrite", 0) && t != NULL)
+			cJSON_AddNumberToObject(rec, "est_peak_bytes", (double)(long long)(t->bytes + grow));
 		e = cJSON_CreateObject();
 		cJSON_AddStringToObject(e, "basis", basis);
 		if (t != NULL) {
@@ -699,6 +727,7 @@ fit(const struct probe *p, const struct probe_item *it, int two, cJSON *rec)
 			s = cJSON_CreateObject();
 			cJSON_AddNumberToObject(s, "rows", t ? t->copied[k] : 0);
 			cJSON_AddNumberToObject(s, "ms", (double)(long)(it->ms[k] * 1000) / 1000);
+			cJSON_AddNumberToObject(s, "bytes", it->bytes[k]);
 			cJSON_AddItemToArray(samples, s);
 		}
 		cJSON_AddItemToObject(e, "samples", samples);
@@ -735,7 +764,7 @@ write_results(struct probe *p, struct impact_run *run, int two, double probe_ms)
 	for (i = 0; i < p->nmig; i++) {
 		struct probe_mig *pm = &p->migs[i];
 		cJSON *imp = run->migs[i].impact, *e;
-		double total = 0, down = 0, est;
+		double total = 0, down = 0, est, bytes = 0, peak = 0;
 		int complete = 1, down_complete = 1;
 
 		for (j = 0; j < pm->nup; j++) {
@@ -748,6 +777,9 @@ write_results(struct probe *p, struct impact_run *run, int two, double probe_ms)
 			}
 			cJSON_AddNumberToObject(rec, "est_ms", round_ms(est));
 			total += est;
+			bytes += record_num(rec, "est_bytes", 0);
+			if (record_num(rec, "est_peak_bytes", 0) > peak)
+				peak = record_num(rec, "est_peak_bytes", 0);
 		}
 		for (j = 0; j < pm->ndown; j++) {
 			if ((est = fit(p, &pm->down[j], two, NULL)) < 0)
@@ -756,6 +788,9 @@ write_results(struct probe *p, struct impact_run *run, int two, double probe_ms)
 				down += est;
 		}
 		cJSON_AddNumberToObject(imp, "est_ms", round_ms(total));
+		cJSON_AddNumberToObject(imp, "est_bytes", bytes);
+		if (peak > 0)
+			cJSON_AddNumberToObject(imp, "est_peak_bytes", peak);
 		e = cJSON_CreateObject();
 		cJSON_AddBoolToObject(e, "complete", complete);
 		if (p->sizes[1] > 0) {

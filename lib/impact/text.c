@@ -144,6 +144,19 @@ impact_run_text(const struct impact_run *run, FILE *out)
 				    d, sizeof(d)));
 			fputc('\n', out);
 		}
+		if (cJSON_GetObjectItem(imp, "est_bytes") != NULL) {
+			double b = record_num(imp, "est_bytes", 0);
+
+			fputs("  storage: ", out);
+			fputs(b < 0 ? "-" : "+", out);
+			bytes_text(b < 0 ? -b : b, out);
+			if (record_num(imp, "est_peak_bytes", 0) > 0) {
+				fputs("; a rewrite needs ", out);
+				bytes_text(record_num(imp, "est_peak_bytes", 0), out);
+				fputs(" more disk while it runs", out);
+			}
+			fputc('\n', out);
+		}
 		if (record_num(imp, "trial_ms", -1) >= 0)
 			fprintf(out, "  trial duration: %.1f ms\n", record_num(imp, "trial_ms", 0));
 		if (rb != NULL) {
