@@ -148,8 +148,12 @@ impact_run_text(const struct impact_run *run, FILE *out)
 			double b = record_num(imp, "est_bytes", 0);
 
 			fputs("  storage: ", out);
-			fputs(b < 0 ? "-" : "+", out);
-			bytes_text(b < 0 ? -b : b, out);
+			if (b > -1000 && b < 1000) {
+				fputs("no change", out);
+			} else {
+				fputs(b < 0 ? "-" : "+", out);
+				bytes_text(b < 0 ? -b : b, out);
+			}
 			if (record_num(imp, "est_peak_bytes", 0) > 0) {
 				fputs("; a rewrite needs ", out);
 				bytes_text(record_num(imp, "est_peak_bytes", 0), out);
