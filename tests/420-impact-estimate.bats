@@ -43,10 +43,12 @@ hold_access_share() {
 	HOLDER=$!
 	exec 7>ctl
 	echo "BEGIN; ${1:-SELECT count(*) FROM t;}" >&7
-	for _ in $(seq 50); do
+	for _ in $(seq 300); do
 		[ "$(q "$DB" "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'")" = 1 ] && return
 		sleep 0.1
 	done
+	echo "the other session never got idle in its transaction" >&2
+	return 1
 }
 
 # estimate [options]: conf-extract | conf-impact --db into out.ndjson.
