@@ -244,9 +244,10 @@ ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (parent_id) REFERENCES parent (id);"
 	cd "$BATS_TEST_TMPDIR/blog"
 	SERVER="$SANDBOX_URL" run --separate-stderr "$CONF_ROOT/tests/helpers/doctest" "$CONF_ROOT/docs/guides/dry-run-mode.md"
 	assert_success
-	assert_line "up 20260301000000_add_slug: risk high"
+	# high here (a rewrite of two seconds); medium on a machine that rewrites it in under one
+	assert_line --regexp '^up 20260301000000_add_slug: risk (high|medium)$'
 	assert_line --regexp '^  db/migrations/20260301000000_add_slug.up.sql:2  AlterTableStmt: ACCESS EXCLUSIVE posts; rewrite; ~[0-9.]+ m?s$'
 	assert_line --regexp '^      trial: ACCESS EXCLUSIVE posts; rewrite; [0-9.]+ ms$'
-	assert_output --partial "migration risk is high, above --max-risk medium"
+	assert_output --regexp "migration risk is (high|medium), above --max-risk low"
 	[ "$(q "${SANDBOX_URL%/*}/dryrun_guide" "SELECT count(*) FROM pg_indexes WHERE indexname = 'posts_created_at_idx'")" = 0 ]
 }
