@@ -110,6 +110,15 @@ int impact_run_write(struct impact_run *run, FILE *out, struct conf_error *err);
  * ("20260101_add_x: high (ACCESS EXCLUSIVE on posts, rewrite)").
  */
 void impact_run_blame(const struct impact_run *run, int max_risk, struct conf_error *err);
+/*
+ * For people: "130.6 MB", "737 kB" (decimal units); "3.6 s", "240 ms".
+ * Written into buf, which is returned.
+ */
+const char *impact_bytes_text(double bytes, char *buf, size_t size);
+const char *impact_ms_text(double ms, char *buf, size_t size);
+/* Milliseconds on a monotonic clock, with the microseconds (proc_now_ms has whole ms). */
+double impact_now_ms(void);
+
 /* Write the report for people: one block per migration, one line per statement. */
 void impact_run_text(const struct impact_run *run, FILE *out);
 

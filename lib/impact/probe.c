@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "db.h"
 #include "impact/estimate.h"
@@ -59,17 +58,8 @@ struct probe {
 	size_t nfk;
 	char *schema;           /* quoted private schema, or NULL for temporary tables */
 	char *nsoid;            /* the namespace the copies live in */
-	long sizes[2];
+	long sample_rows;       /* as asked: -1 the default, n exactly n */
 };
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static void
 set_reason(char **reason, const char *text)
@@ -379,7 +369,7 @@ copy_table(struct probe *p, struct estimate_table *t, int k, struct conf_error *
 	    name.buf, t->qname);
 	if (db_exec(p->conn, q.buf, err) < 0)
 		goto out;
-	if (p->sizes[k] == 0) {         /* the empty copy: the fixed cost */
+	if (k == 0) {                   /* the empty copy: the fixed cost */
 		t->copied[k] = 0;
 		rc = 0;
 		goto out;
@@ -469,10 +459,10 @@ time_query(PGconn *conn, const char *sql, struct conf_error *err)
 	int i;
 
 	for (i = 0; i < 3; i++) {
-		t = now_ms();
+		t = impact_now_ms();
 		if (db_exec(conn, sql, err) < 0)
 			return -1;
-		t = now_ms() - t;
+		t = impact_now_ms() - t;
 		if (best < 0 || t < best)
 			best = t;
 	}
@@ -592,7 +582,7 @@ run_item(struct probe *p, struct probe_item *it, int k, struct conf_error *err)
 	strbuf_release(&why);
 	if (db_exec(p->conn, "SAVEPOINT confiture_stmt", err) < 0 || (b0 = copies_bytes(p, err)) < 0)
 		return -1;
-	t = now_ms();
+	t = impact_now_ms();
 	if (db_exec(p->conn, it->sql, &serr) < 0) {
 		if (serr.code == CONF_EXIT_DB) {
 			*err = serr;
@@ -601,7 +591,7 @@ run_item(struct probe *p, struct probe_item *it, int k, struct conf_error *err)
 		set_reason(&it->reason, serr.message);
 		return db_exec(p->conn, "ROLLBACK TO SAVEPOINT confiture_stmt", err);
 	}
-	it->ms[k] = now_ms() - t;
+	it->ms[k] = impact_now_ms() - t;
 	it->ran[k] = 1;
 	if ((b1 = copies_bytes(p, err)) < 0)
 		return -1;
@@ -793,8 +783,8 @@ write_results(struct probe *p, struct impact_run *run, int two, double probe_ms)
 			cJSON_AddNumberToObject(imp, "est_peak_bytes", peak);
 		e = cJSON_CreateObject();
 		cJSON_AddBoolToObject(e, "complete", complete);
-		if (p->sizes[1] > 0) {
-			cJSON_AddNumberToObject(e, "sample_rows", (double)p->sizes[1]);
+		if (p->sample_rows > 0) {
+			cJSON_AddNumberToObject(e, "sample_rows", (double)p->sample_rows);
 		} else {
 			cJSON_AddNumberToObject(e, "sample_rows", PROBE_SAMPLE_ROWS);
 			cJSON_AddNumberToObject(e, "sample_min_bytes", PROBE_MIN_BYTES);
@@ -817,15 +807,14 @@ estimate_probe(struct impact_run *run, PGconn *conn, struct estimate_tables *ts,
 {
 	struct probe p;
 	PGresult *seqs = NULL;
-	double t0 = now_ms();
+	double t0 = impact_now_ms();
 	int two = 0, rc = -1;
 	size_t i;
 
 	memset(&p, 0, sizeof(p));
 	p.conn = conn;
 	p.ts = ts;
-	p.sizes[0] = 0;
-	p.sizes[1] = sample_rows;
+	p.sample_rows = sample_rows;
 	if (probe_plan(&p, run, err) < 0)
 		goto out;
 	choose_targets(&p);
@@ -845,7 +834,7 @@ estimate_probe(struct impact_run *run, PGconn *conn, struct estimate_tables *ts,
 		goto fail;
 	if (db_exec(conn, "ROLLBACK", err) < 0 || impact_seq_restore(conn, seqs, err) < 0)
 		goto out;
-	write_results(&p, run, two, now_ms() - t0);
+	write_results(&p, run, two, impact_now_ms() - t0);
 	rc = 0;
 	goto out;
 fail:

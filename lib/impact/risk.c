@@ -58,17 +58,6 @@ table_stats(const cJSON *imp, const char *table)
 	return NULL;
 }
 
-static void
-human_bytes(char *buf, size_t size, double b)
-{
-	if (b >= 1e9)
-		snprintf(buf, size, "%.1f GB", b / 1e9);
-	else if (b >= 1e6)
-		snprintf(buf, size, "%.1f MB", b / 1e6);
-	else
-		snprintf(buf, size, "%.0f kB", b / 1e3);
-}
-
 /* "UPDATE" for "UpdateStmt", and so on. */
 static const char *
 dml_name(const char *node)
@@ -88,11 +77,10 @@ static void
 add_duration(char *buf, size_t size, double ms)
 {
 	size_t len = strlen(buf);
+	char d[32];
 
-	if (ms >= 1000)
-		snprintf(buf + len, size - len, ", ~%.1f s", ms / 1000);
-	else if (ms >= 0)
-		snprintf(buf + len, size - len, ", ~%.0f ms", ms);
+	if (ms >= 0)
+		snprintf(buf + len, size - len, ", ~%s", impact_ms_text(ms, d, sizeof(d)));
 }
 
 static int
@@ -132,7 +120,7 @@ mig_risk(struct impact_mig *m)
 				r = 1;
 			if (r == 0)
 				continue;
-			human_bytes(size, sizeof(size), bytes);
+			impact_bytes_text(bytes, size, sizeof(size));
 			snprintf(buf, sizeof(buf), "%s on %s%s%s%s", impact_lock_name(mode), t,
 			    bytes >= 0 ? ", " : "", bytes >= 0 ? size : "",
 			    rewrite ? ", rewrite" : scan ? ", scan" : "");

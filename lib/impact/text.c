@@ -1,6 +1,7 @@
 /* impact/text: the impact report for people, and the gate's explanation. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "impact/impact.h"
 #include "record.h"
@@ -40,9 +41,8 @@ list_text(const cJSON *imp, const char *field, const char *title, FILE *out)
 			fprintf(out, "    - %s\n", it->valuestring);
 }
 
-/* "3.6 s" or "240 ms". */
-static const char *
-duration(double ms, char *buf, size_t size)
+const char *
+impact_ms_text(double ms, char *buf, size_t size)
 {
 	if (ms >= 1000)
 		snprintf(buf, size, "%.1f s", ms / 1000);
@@ -51,15 +51,25 @@ duration(double ms, char *buf, size_t size)
 	return buf;
 }
 
-static void
-bytes_text(double b, FILE *out)
+const char *
+impact_bytes_text(double b, char *buf, size_t size)
 {
 	if (b >= 1e9)
-		fprintf(out, "%.1f GB", b / 1e9);
+		snprintf(buf, size, "%.1f GB", b / 1e9);
 	else if (b >= 1e6)
-		fprintf(out, "%.1f MB", b / 1e6);
+		snprintf(buf, size, "%.1f MB", b / 1e6);
 	else
-		fprintf(out, "%.0f kB", b / 1e3);
+		snprintf(buf, size, "%.0f kB", b / 1e3);
+	return buf;
+}
+
+double
+impact_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 /* "  tables: orders 1000000 rows, 130.6 MB (2 indexes, 29.4 MB)" */
@@ -67,13 +77,13 @@ static void
 sizes_text(const cJSON *imp, FILE *out)
 {
 	const cJSON *it;
+	char b[32], ib[32];
 
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(imp, "sizes")) {
-		fprintf(out, "  table %s: %.0f rows, ", str(it, "table"), record_num(it, "rows", 0));
-		bytes_text(record_num(it, "bytes", 0), out);
-		fprintf(out, " (%d indexes, ", (int)record_num(it, "indexes", 0));
-		bytes_text(record_num(it, "index_bytes", 0), out);
-		fputs(")\n", out);
+		fprintf(out, "  table %s: %.0f rows, %s (%d indexes, %s)\n", str(it, "table"),
+		    record_num(it, "rows", 0), impact_bytes_text(record_num(it, "bytes", 0), b, sizeof(b)),
+		    (int)record_num(it, "indexes", 0),
+		    impact_bytes_text(record_num(it, "index_bytes", 0), ib, sizeof(ib)));
 	}
 }
 
@@ -91,7 +101,7 @@ stmt_text(const cJSON *s, FILE *out)
 	if (record_num(s, "rows_touched", -1) >= 0)
 		fprintf(out, "; ~%.0f rows", record_num(s, "rows_touched", 0));
 	if (record_num(s, "est_ms", -1) >= 0)
-		fprintf(out, "; ~%s%s", duration(record_num(s, "est_ms", 0), d, sizeof(d)),
+		fprintf(out, "; ~%s%s", impact_ms_text(record_num(s, "est_ms", 0), d, sizeof(d)),
 		    record_str(est, "timed_as") ? " (timed without CONCURRENTLY)" : "");
 	else if (est != NULL && strcmp(str(est, "basis"), "none") == 0)
 		fprintf(out, "; not estimated: %s", str(est, "reason"));
@@ -137,10 +147,10 @@ impact_run_text(const struct impact_run *run, FILE *out)
 		if (record_num(imp, "est_ms", -1) >= 0) {
 			const cJSON *e = cJSON_GetObjectItem(imp, "estimate");
 
-			fprintf(out, "  estimated duration: %s%s", duration(record_num(imp, "est_ms", 0),
+			fprintf(out, "  estimated duration: %s%s", impact_ms_text(record_num(imp, "est_ms", 0),
 			    d, sizeof(d)), record_bool(e, "complete", 1) ? "" : " (some statements not estimated)");
 			if (record_num(imp, "rollback_est_ms", -1) >= 0)
-				fprintf(out, "; rollback %s", duration(record_num(imp, "rollback_est_ms", 0),
+				fprintf(out, "; rollback %s", impact_ms_text(record_num(imp, "rollback_est_ms", 0),
 				    d, sizeof(d)));
 			fputc('\n', out);
 		}
@@ -151,13 +161,12 @@ impact_run_text(const struct impact_run *run, FILE *out)
 			if (b > -1000 && b < 1000) {
 				fputs("no change", out);
 			} else {
-				fputs(b < 0 ? "-" : "+", out);
-				bytes_text(b < 0 ? -b : b, out);
+				fprintf(out, "%s%s", b < 0 ? "-" : "+",
+				    impact_bytes_text(b < 0 ? -b : b, d, sizeof(d)));
 			}
 			if (record_num(imp, "est_peak_bytes", 0) > 0) {
-				fputs("; a rewrite needs ", out);
-				bytes_text(record_num(imp, "est_peak_bytes", 0), out);
-				fputs(" more disk while it runs", out);
+				fprintf(out, "; a rewrite needs %s more disk while it runs",
+				    impact_bytes_text(record_num(imp, "est_peak_bytes", 0), d, sizeof(d)));
 			}
 			fputc('\n', out);
 		}

@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "db.h"
 #include "impact/impact.h"
@@ -53,15 +52,6 @@ static const char catalog_sql[] =
 	" UNION ALL SELECT 'schema ' || quote_ident(nspname) FROM pg_namespace"
 	"  WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_%'"
 	" ) s ORDER BY l COLLATE \"C\"";
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 /*
  * Run a read query inside a savepoint rolled back at once, so that the
@@ -229,9 +219,9 @@ trial_stmt(PGconn *conn, const char *sql, int *failed, struct conf_error *err)
 		return NULL;
 	if ((l0 = held_locks(conn, err)) == NULL)
 		goto out;
-	t = now_ms();
+	t = impact_now_ms();
 	rc = db_exec(conn, sql, &serr);
-	t = now_ms() - t;
+	t = impact_now_ms() - t;
 	if (rc < 0) {
 		if (serr.code == CONF_EXIT_DB) {
 			*err = serr;
@@ -305,9 +295,9 @@ trial_down(PGconn *conn, const char *path, const cJSON *before, cJSON *rb, struc
 	for (i = 0; i < s.n; i++) {
 		if (s.stmts[i].txn != SQL_TXN_OK)
 			continue;
-		t0 = now_ms();
+		t0 = impact_now_ms();
 		rc = db_exec(conn, s.stmts[i].sql, &serr);
-		t += now_ms() - t0;
+		t += impact_now_ms() - t0;
 		if (rc < 0) {
 			if (serr.code == CONF_EXIT_DB) {
 				*err = serr;
