@@ -19,7 +19,9 @@
 enum { PENDING, LOADING, LOADED, DONE_BEFORE };
 
 struct ltable {
-	char *schema, *name, *qual, *oid, *copy_sql;
+	char *schema, *name, *qual, *oid;
+	char *copy_cols;       /* " (a, b)" for COPY, or "" */
+	char *copy_into;       /* where COPY loads: the rehearsal's copy, or NULL for qual */
 	int ncols;
 	int *refs;             /* tables of the stream whose foreign keys reference this one */
 	size_t nrefs;
@@ -162,24 +164,20 @@ add_table(struct loader *ld, const cJSON *rec, const char *where, struct conf_er
 	t->qual = xstrfmt("%s.%s", qs, qn);
 	free(qs);
 	free(qn);
-	strbuf_addf(&sql, "COPY %s (", t->qual);
 	cJSON_ArrayForEach(col, cols) {
 		if ((q = db_quote_ident(ld->conn, record_str(col, "name") ? record_str(col, "name") : "",
 		    err)) == NULL) {
 			strbuf_release(&sql);
 			return -1;
 		}
-		strbuf_addf(&sql, "%s%s", first ? "" : ", ", q);
+		strbuf_addf(&sql, "%s%s", first ? " (" : ", ", q);
 		free(q);
 		first = 0;
 		t->ncols++;
 	}
-	strbuf_addstr(&sql, ") FROM STDIN");
-	if (first) {
-		strbuf_reset(&sql);
-		strbuf_addf(&sql, "COPY %s FROM STDIN", t->qual);
-	}
-	t->copy_sql = strbuf_detach(&sql, NULL);
+	if (!first)
+		strbuf_addch(&sql, ')');
+	t->copy_cols = strbuf_detach(&sql, NULL);
 	return 0;
 }
 
@@ -412,15 +410,11 @@ rehearsal_begin(struct loader *ld, struct conf_error *err)
 	free(sql);
 	for (i = 0; rc == 0 && i < ld->n; i++) {
 		struct ltable *t = &ld->t[i];
-		char *copy;
 
-		sql = xstrfmt("CREATE TABLE %s.t%zu (LIKE %s INCLUDING ALL)", schema, i, t->qual);
+		t->copy_into = xstrfmt("%s.t%zu", schema, i);
+		sql = xstrfmt("CREATE TABLE %s (LIKE %s INCLUDING ALL)", t->copy_into, t->qual);
 		rc = db_exec(ld->conn, sql, err);
 		free(sql);
-		/* "COPY <qual> ..." becomes "COPY <schema>.t<i> ..." */
-		copy = xstrfmt("COPY %s.t%zu%s", schema, i, t->copy_sql + strlen("COPY ") + strlen(t->qual));
-		free(t->copy_sql);
-		t->copy_sql = copy;
 	}
 out:
 	free(schema);
@@ -431,7 +425,7 @@ static int
 begin_table(struct loader *ld, int i, struct conf_error *err)
 {
 	struct strbuf sb = STRBUF_INIT;
-	char *mark = xcalloc(ld->n + 1, 1);
+	char *mark = xcalloc(ld->n + 1, 1), *sql;
 	PGresult *res;
 	int rc;
 
@@ -458,7 +452,10 @@ begin_table(struct loader *ld, int i, struct conf_error *err)
 	if (rc < 0)
 		return -1;
 copy:
-	res = PQexec(ld->conn, ld->t[i].copy_sql);
+	sql = xstrfmt("COPY %s%s FROM STDIN", ld->t[i].copy_into ? ld->t[i].copy_into : ld->t[i].qual,
+	    ld->t[i].copy_cols);
+	res = PQexec(ld->conn, sql);
+	free(sql);
 	if (PQresultStatus(res) != PGRES_COPY_IN) {
 		db_result_error(ld->conn, res, err);
 		PQclear(res);
@@ -796,7 +793,8 @@ out:
 		free(ld.t[i].name);
 		free(ld.t[i].qual);
 		free(ld.t[i].oid);
-		free(ld.t[i].copy_sql);
+		free(ld.t[i].copy_cols);
+		free(ld.t[i].copy_into);
 		free(ld.t[i].refs);
 	}
 	free(ld.t);

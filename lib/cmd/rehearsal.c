@@ -2,11 +2,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cmd/cmd.h"
 #include "pipeline.h"
+#include "proc.h"
 #include "record.h"
+#include "sha256.h"
 #include "strbuf.h"
 #include "strvec.h"
 
@@ -57,7 +58,7 @@ rehearse(const struct cmd_rehearsal_stages *s, long sample, struct cmd_rehearsal
 	struct strvec ex = STRVEC_INIT;
 	struct pipeline_stage st[3];
 	struct collect c = { s->plan, 0, 0, STRBUF_INIT };
-	struct timespec t0, t1;
+	long t0;
 	char buf[32];
 	size_t n = 0;
 	int rc;
@@ -71,11 +72,10 @@ rehearse(const struct cmd_rehearsal_stages *s, long sample, struct cmd_rehearsal
 	if (s->anonymize)
 		st[n++].argv = (const char **)s->anonymize;
 	st[n++].argv = (const char **)s->apply;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = proc_now_ms();
 	rc = pipeline_run(st, n, on_line, &c, err);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	rh->secs[k] = (double)(proc_now_ms() - t0) / 1000;
 	strvec_clear(&ex);
-	rh->secs[k] = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	rh->rows[k] = c.rows;
 	rh->bytes[k] = c.bytes;
 	if (rc > 0)
@@ -92,10 +92,9 @@ rehearse(const struct cmd_rehearsal_stages *s, long sample, struct cmd_rehearsal
 static int
 throwaway_key(void)
 {
-	unsigned char raw[32];
+	unsigned char raw[SHA256_LEN];
 	char hex[65];
 	FILE *fp;
-	size_t i;
 
 	if (getenv("CONFITURE_ANON_KEY") || getenv("CONFITURE_ANON_KEY_FILE"))
 		return 0;
@@ -106,8 +105,7 @@ throwaway_key(void)
 		return 0;
 	}
 	fclose(fp);
-	for (i = 0; i < sizeof(raw); i++)
-		snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+	sha256_hex(raw, hex);   /* 32 random bytes, as hex */
 	setenv("CONFITURE_ANON_KEY", hex, 1);
 	return 1;
 }
