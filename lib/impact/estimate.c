@@ -57,7 +57,7 @@ static const char sizes_sql[] =
 
 /* The planner's row count of a query (EXPLAIN without ANALYZE); -1 when it cannot plan it. */
 double
-estimate_explain_rows(PGconn *conn, const char *sql, struct conf_error *err)
+estimate_explain(PGconn *conn, const char *sql, double *cost, struct conf_error *err)
 {
 	struct strbuf q = STRBUF_INIT;
 	struct conf_error qerr = CONF_ERROR_INIT;
@@ -66,6 +66,8 @@ estimate_explain_rows(PGconn *conn, const char *sql, struct conf_error *err)
 	PGresult *res;
 	double rows = -1;
 
+	if (cost != NULL)
+		*cost = -1;
 	strbuf_addf(&q, "EXPLAIN (FORMAT JSON) %s", sql);
 	if (db_exec(conn, "SAVEPOINT confiture_explain", err) < 0) {
 		strbuf_release(&q);
@@ -76,6 +78,8 @@ estimate_explain_rows(PGconn *conn, const char *sql, struct conf_error *err)
 	if (res != NULL && PQntuples(res) == 1 &&
 	    (doc = cJSON_Parse(PQgetvalue(res, 0, 0))) != NULL) {
 		plan = cJSON_GetObjectItem(cJSON_GetArrayItem(doc, 0), "Plan");
+		if (cost != NULL)
+			*cost = record_num(plan, "Total Cost", -1);
 		if (strcmp(record_str(plan, "Node Type") ? record_str(plan, "Node Type") : "",
 		    "ModifyTable") == 0 && cJSON_GetObjectItem(plan, "Plans"))
 			plan = cJSON_GetArrayItem(cJSON_GetObjectItem(plan, "Plans"), 0);
@@ -203,7 +207,7 @@ table_add(struct estimate_tables *ts, PGconn *conn, const char *name, struct con
 		struct strbuf q = STRBUF_INIT;
 
 		strbuf_addf(&q, "SELECT FROM %s", t->qname);
-		t->rows = estimate_explain_rows(conn, q.buf, err);
+		t->rows = estimate_explain(conn, q.buf, NULL, err);
 		strbuf_release(&q);
 		if (t->rows < -1)
 			return -1;
@@ -298,7 +302,7 @@ add_rows_touched(struct impact_mig *m, PGconn *conn, struct conf_error *err)
 	for (i = 0; i < m->n; i++) {
 		if (strcmp(record_str(m->simpact[i], "effect"), "rows") != 0)
 			continue;
-		if ((rows = estimate_explain_rows(conn, record_str(m->stmts[i], "sql"), err)) < -1)
+		if ((rows = estimate_explain(conn, record_str(m->stmts[i], "sql"), NULL, err)) < -1)
 			return -1;
 		if (rows >= 0)
 			cJSON_AddNumberToObject(m->simpact[i], "rows_touched", rows);

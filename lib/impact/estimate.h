@@ -23,7 +23,7 @@ struct estimate_table {
 	char *copy_error;       /* why copying it failed */
 	int referenced_only;    /* copied as a foreign key's target: only referenced rows */
 	double sample;          /* rows to copy: --sample-rows, or more to make PROBE_MIN_BYTES */
-	double copied[2];       /* rows copied empty (0) and at the sample */
+	double copied[2];       /* rows copied: the small copy (0) and the sample (1) */
 	double read_extra;      /* ms per row a scan of the real table costs above one of the copy */
 };
 
@@ -42,11 +42,11 @@ void estimate_tables_release(struct estimate_tables *ts);
 /*
  * The planner's rows for sql (plain EXPLAIN in a savepoint rolled back at
  * once: call it inside a transaction): the rows of the plan, or of the scan
- * below a ModifyTable.  -1 when
- * the statement cannot be planned (a table that does not exist yet); -2
- * with err when the connection failed.
+ * below a ModifyTable; and, when cost is not NULL, the whole plan's total
+ * cost there (-1 when unknown).  -1 when the statement cannot be planned (a
+ * table that does not exist yet); -2 with err when the connection failed.
  */
-double estimate_explain_rows(PGconn *conn, const char *sql, struct conf_error *err);
+double estimate_explain(PGconn *conn, const char *sql, double *cost, struct conf_error *err);
 
 /*
  * The probe (see impact_run_estimate): fills "est_ms" and "estimate" on

@@ -21,6 +21,18 @@
 #define PROBE_MIN_BYTES (32.0 * 1024 * 1024)
 /* And at least this many rows. */
 #define PROBE_SAMPLE_ROWS 50000.0
+/*
+ * The first copy, which times the fixed cost, holds a hundredth of the
+ * sample, at most this many rows, rather than none: some costs are paid at
+ * the first row and not on an empty table (JIT compiles a query's
+ * expressions when they first run; a hash join builds its hash table only
+ * once the other side returns a row), and they are fixed costs, not costs
+ * per row to multiply by the table's size.
+ */
+#define PROBE_SMALL_ROWS 1000.0
+/* Each statement runs up to this many times while its runs took less than PROBE_REPEAT_MS. */
+#define PROBE_RUNS 3
+#define PROBE_REPEAT_MS 2000.0
 
 /* One statement the probe runs: an up statement, or one of a down file. */
 struct probe_item {
@@ -28,7 +40,10 @@ struct probe_item {
 	const cJSON *facts;     /* its static facts (locks, transactional) */
 	cJSON *own;             /* facts owned here (down statements, plain forms) */
 	char *plain;            /* the statement without CONCURRENTLY, when that is what runs */
-	double ms[2];
+	double ms[2];            /* the median of the runs */
+	int runs[2];
+	double plan_cost;       /* the planner's cost of its query on the real tables, -1 unknown */
+	int jit;                /* that cost passes jit_above_cost: its runs compile with JIT */
 	double bytes[2];        /* how much the probe's copies grew (or shrank) */
 	int ran[2];
 	char *reason;           /* why it was not run or failed, the first time */
@@ -47,6 +62,15 @@ struct probe_mig {
 struct probe_fk {
 	char *from, *from_cols;         /* referencing table as written, quoted columns */
 	char *to, *to_cols;             /* referenced table as written, quoted columns ("" = its key) */
+	char *fk_cols, *pk_cols;        /* the columns as fk."a", pk."x" (pk_cols "" = its key) */
+	struct probe_item *check;       /* the statement that validates it, or NULL (NOT VALID) */
+};
+
+/* The server's JIT settings, and their text to set them back. */
+struct probe_jit {
+	int on;                         /* jit on and a provider available */
+	double above, optimize, inline_;
+	char *text[3];
 };
 
 struct probe {
@@ -59,6 +83,7 @@ struct probe {
 	char *schema;           /* quoted private schema, or NULL for temporary tables */
 	char *nsoid;            /* the namespace the copies live in */
 	long sample_rows;       /* as asked: -1 the default, n exactly n */
+	struct probe_jit jit;
 };
 
 static void
@@ -68,9 +93,10 @@ set_reason(char **reason, const char *text)
 		*reason = xstrdup(text);
 }
 
-/* Quoted, comma-separated names of a list of String nodes, into sb. */
+/* Quoted, comma-separated names of a list of String nodes, into sb, each after prefix. */
 static int
-quoted_list(PGconn *conn, const cJSON *list, struct strbuf *sb, struct conf_error *err)
+quoted_list(PGconn *conn, const cJSON *list, const char *prefix, struct strbuf *sb,
+    struct conf_error *err)
 {
 	const cJSON *it;
 	char *q;
@@ -78,7 +104,7 @@ quoted_list(PGconn *conn, const cJSON *list, struct strbuf *sb, struct conf_erro
 	cJSON_ArrayForEach(it, list) {
 		if (pgtree_sval(it) == NULL || (q = db_quote_ident(conn, pgtree_sval(it), err)) == NULL)
 			return -1;
-		strbuf_addf(sb, "%s%s", sb->len ? ", " : "", q);
+		strbuf_addf(sb, "%s%s%s", sb->len ? ", " : "", prefix, q);
 		free(q);
 	}
 	return 0;
@@ -86,6 +112,7 @@ quoted_list(PGconn *conn, const cJSON *list, struct strbuf *sb, struct conf_erro
 
 struct fk_walk {
 	struct probe *p;
+	struct probe_item *item;        /* the statement */
 	const char *table;      /* the table the statement alters or creates */
 	struct conf_error *err;
 	int failed;
@@ -97,6 +124,7 @@ find_fk(const cJSON *node, void *arg)
 	struct fk_walk *w = arg;
 	const cJSON *con = pgtree_as(node, "Constraint");
 	struct strbuf to = STRBUF_INIT, from_cols = STRBUF_INIT, to_cols = STRBUF_INIT;
+	struct strbuf fk_cols = STRBUF_INIT, pk_cols = STRBUF_INIT;
 	struct probe_fk *fk;
 
 	if (con == NULL || w->table == NULL ||
@@ -104,8 +132,10 @@ find_fk(const cJSON *node, void *arg)
 		return 0;
 	pgtree_rangevar(pgtree_as(pgtree_field(con, "pktable"), "RangeVar") ?
 	    pgtree_as(pgtree_field(con, "pktable"), "RangeVar") : pgtree_field(con, "pktable"), &to);
-	if (quoted_list(w->p->conn, pgtree_field(con, "fk_attrs"), &from_cols, w->err) < 0 ||
-	    quoted_list(w->p->conn, pgtree_field(con, "pk_attrs"), &to_cols, w->err) < 0) {
+	if (quoted_list(w->p->conn, pgtree_field(con, "fk_attrs"), "", &from_cols, w->err) < 0 ||
+	    quoted_list(w->p->conn, pgtree_field(con, "fk_attrs"), "fk.", &fk_cols, w->err) < 0 ||
+	    quoted_list(w->p->conn, pgtree_field(con, "pk_attrs"), "pk.", &pk_cols, w->err) < 0 ||
+	    quoted_list(w->p->conn, pgtree_field(con, "pk_attrs"), "", &to_cols, w->err) < 0) {
 		w->failed = 1;
 	} else if (from_cols.len > 0 && to.len > 0) {
 		w->p->fks = xrealloc(w->p->fks, (w->p->nfk + 1) * sizeof(*w->p->fks));
@@ -114,7 +144,12 @@ find_fk(const cJSON *node, void *arg)
 		fk->from_cols = strbuf_detach(&from_cols, NULL);
 		fk->to = strbuf_detach(&to, NULL);
 		fk->to_cols = strbuf_detach(&to_cols, NULL);
+		fk->fk_cols = strbuf_detach(&fk_cols, NULL);
+		fk->pk_cols = strbuf_detach(&pk_cols, NULL);
+		fk->check = pgtree_bool(con, "skip_validation") ? NULL : w->item;
 	}
+	strbuf_release(&fk_cols);
+	strbuf_release(&pk_cols);
 	strbuf_release(&to);
 	strbuf_release(&from_cols);
 	strbuf_release(&to_cols);
@@ -123,9 +158,9 @@ find_fk(const cJSON *node, void *arg)
 
 /* The foreign keys that ALTER TABLE ... ADD statements create. */
 static int
-collect_fks(struct probe *p, const cJSON *tree, struct conf_error *err)
+collect_fks(struct probe *p, struct probe_item *it, const cJSON *tree, struct conf_error *err)
 {
-	struct fk_walk w = { p, NULL, err, 0 };
+	struct fk_walk w = { p, it, NULL, err, 0 };
 	struct strbuf table = STRBUF_INIT;
 	const cJSON *alter = pgtree_as(tree, "AlterTableStmt");
 
@@ -164,8 +199,12 @@ probe_release(struct probe *p)
 		free(p->fks[i].from_cols);
 		free(p->fks[i].to);
 		free(p->fks[i].to_cols);
+		free(p->fks[i].fk_cols);
+		free(p->fks[i].pk_cols);
 	}
 	free(p->fks);
+	for (i = 0; i < 3; i++)
+		free(p->jit.text[i]);
 	free(p->schema);
 	free(p->nsoid);
 }
@@ -242,9 +281,10 @@ probe_plan(struct probe *p, struct impact_run *run, struct conf_error *err)
 
 			pm->up[j].sql = record_str(m->stmts[j], "sql");
 			pm->up[j].facts = m->simpact[j];
+			pm->up[j].plan_cost = -1;
 			memset(&s, 0, sizeof(s));
 			if (sql_script_parse(&s, pm->up[j].sql, "<statement>", &perr) == 0 && s.n == 1 &&
-			    collect_fks(p, s.stmts[0].tree, err) < 0) {
+			    collect_fks(p, &pm->up[j], s.stmts[0].tree, err) < 0) {
 				sql_script_release(&s);
 				return -1;
 			}
@@ -266,6 +306,7 @@ probe_plan(struct probe *p, struct impact_run *run, struct conf_error *err)
 		pm->ndown = pm->script.n;
 		for (j = 0; j < pm->script.n; j++) {
 			pm->down[j].sql = pm->script.stmts[j].sql;
+			pm->down[j].plan_cost = -1;
 			pm->down[j].own = impact_static(pm->script.stmts[j].tree);
 			cJSON_AddStringToObject(pm->down[j].own, "node", pm->script.stmts[j].node);
 			pm->down[j].facts = pm->down[j].own;
@@ -304,6 +345,146 @@ choose_targets(struct probe *p)
 		if (to && to->copy && from && from->copy && from != to)
 			to->referenced_only = 1;
 	}
+}
+
+/* The primary key's columns of the table oid, quoted, each after prefix ("" when it has none); NULL with err. */
+static char *
+key_columns(PGconn *conn, const char *oid, const char *prefix, struct conf_error *err)
+{
+	const char *param[2] = { oid, prefix };
+	PGresult *res = db_query(conn, "SELECT coalesce(string_agg($2 || quote_ident(a.attname), ', '"
+	    " ORDER BY array_position(i.indkey::int2[], a.attnum)), '')"
+	    " FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid"
+	    " AND a.attnum = ANY (i.indkey::int2[])"
+	    " WHERE i.indrelid = $1::oid AND i.indisprimary", 2, param, err);
+	char *cols;
+
+	if (res == NULL)
+		return NULL;
+	cols = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return cols;
+}
+
+/*
+ * The planner's cost, on the real tables, of the query that validates a new
+ * foreign key, planned as RI_Initial_Check plans it: without parallel
+ * workers, with work_mem raised to maintenance_work_mem.  -1 when it
+ * cannot be planned (a table the migration creates).
+ */
+static double
+fk_check_cost(struct probe *p, const struct probe_fk *fk, struct conf_error *err)
+{
+	const struct estimate_table *from = estimate_table_find(p->ts, fk->from);
+	const struct estimate_table *to = estimate_table_find(p->ts, fk->to);
+	struct strbuf q = STRBUF_INIT;
+	char *pk = NULL;
+	double cost = -1;
+
+	if (from == NULL || !from->exists || to == NULL || !to->exists)
+		return -1;
+	if (*fk->pk_cols == '\0') {
+		if ((pk = key_columns(p->conn, to->oid, "pk.", err)) == NULL)
+			return -2;
+		if (*pk == '\0')
+			goto out;
+	}
+	strbuf_addf(&q, "SELECT 1 FROM ONLY %s fk LEFT JOIN ONLY %s pk ON (%s) = (%s)"
+	    " WHERE (%s) IS NULL AND (%s) IS NOT NULL", from->qname, to->qname,
+	    pk ? pk : fk->pk_cols, fk->fk_cols, pk ? pk : fk->pk_cols, fk->fk_cols);
+	if (db_exec(p->conn, "SAVEPOINT confiture_ri", err) < 0 ||
+	    db_exec(p->conn, "SELECT set_config('max_parallel_workers_per_gather', '0', true),"
+	    " set_config('work_mem', current_setting('maintenance_work_mem'), true)", err) < 0 ||
+	    estimate_explain(p->conn, q.buf, &cost, err) < -1 ||
+	    db_exec(p->conn, "ROLLBACK TO SAVEPOINT confiture_ri", err) < 0)
+		cost = -2;
+out:
+	free(pk);
+	strbuf_release(&q);
+	return cost;
+}
+
+/*
+ * What the real run's queries cost the planner, on the real tables: the
+ * DML statements and the validation of new foreign keys.  PostgreSQL
+ * compiles a plan with JIT when its cost passes jit_above_cost, tens to
+ * hundreds of milliseconds that the sample, whose plans cost less, would
+ * not pay: the probe's runs of such a statement compile too (run_item).
+ */
+static int
+plan_costs(struct probe *p, struct conf_error *err)
+{
+	PGresult *res;
+	size_t i, j, k;
+	double cost;
+	int rc = -1;
+
+	if (db_exec(p->conn, "BEGIN", err) < 0)
+		return -1;
+	res = db_query(p->conn, "SELECT pg_jit_available() AND current_setting('jit')::bool,"
+	    " current_setting('jit_above_cost'), current_setting('jit_optimize_above_cost'),"
+	    " current_setting('jit_inline_above_cost')", 0, NULL, err);
+	if (res == NULL)
+		goto out;
+	p->jit.on = PQgetvalue(res, 0, 0)[0] == 't';
+	for (k = 0; k < 3; k++)
+		p->jit.text[k] = xstrdup(PQgetvalue(res, 0, (int)k + 1));
+	PQclear(res);
+	p->jit.above = atof(p->jit.text[0]);
+	p->jit.optimize = atof(p->jit.text[1]);
+	p->jit.inline_ = atof(p->jit.text[2]);
+	for (i = 0; p->jit.on && p->jit.above >= 0 && i < p->nmig; i++)
+		for (k = 0; k < 2; k++) {
+			struct probe_item *items = k ? p->migs[i].down : p->migs[i].up;
+			size_t n = k ? p->migs[i].ndown : p->migs[i].nup;
+
+			for (j = 0; j < n; j++)
+				if (strcmp(record_str(items[j].facts, "effect") ?
+				    record_str(items[j].facts, "effect") : "", "rows") == 0 &&
+				    estimate_explain(p->conn, items[j].sql, &items[j].plan_cost, err) < -1)
+					goto out;
+		}
+	for (i = 0; p->jit.on && p->jit.above >= 0 && i < p->nfk; i++) {
+		if (p->fks[i].check == NULL)
+			continue;
+		if ((cost = fk_check_cost(p, &p->fks[i], err)) < -1)
+			goto out;
+		if (cost > p->fks[i].check->plan_cost)
+			p->fks[i].check->plan_cost = cost;
+	}
+	rc = 0;
+out:
+	if (db_exec(p->conn, "ROLLBACK", rc == 0 ? err : &(struct conf_error)CONF_ERROR_INIT) < 0)
+		rc = -1;
+	return rc;
+}
+
+/*
+ * Set JIT for the runs of it as the real run's plan will have it: compiled,
+ * optimized, inlined as its cost passes each threshold (set = 1); or the
+ * server's settings back (set = 0).
+ */
+static int
+jit_for(struct probe *p, struct probe_item *it, int set, struct conf_error *err)
+{
+	static const char *const names[3] = {
+		"jit_above_cost", "jit_optimize_above_cost", "jit_inline_above_cost"
+	};
+	const double above[3] = { p->jit.above, p->jit.optimize, p->jit.inline_ };
+	const char *param[2];
+	PGresult *res;
+	int k;
+
+	if (!it->jit)
+		return 0;
+	for (k = 0; k < 3; k++) {
+		param[0] = names[k];
+		param[1] = !set ? p->jit.text[k] : above[k] >= 0 && it->plan_cost > above[k] ? "0" : "-1";
+		if ((res = db_query(p->conn, "SELECT set_config($1, $2, true)", 2, param, err)) == NULL)
+			return -1;
+		PQclear(res);
+	}
+	return 0;
 }
 
 /* A private schema first in search_path; temporary tables when the role may not create one. */
@@ -369,11 +550,6 @@ copy_table(struct probe *p, struct estimate_table *t, int k, struct conf_error *
 	    name.buf, t->qname);
 	if (db_exec(p->conn, q.buf, err) < 0)
 		goto out;
-	if (k == 0) {                   /* the empty copy: the fixed cost */
-		t->copied[k] = 0;
-		rc = 0;
-		goto out;
-	}
 	strbuf_reset(&q);
 	strbuf_addf(&q, "INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s", name.buf,
 	    t->cols, t->cols, t->qname);
@@ -383,18 +559,9 @@ copy_table(struct probe *p, struct estimate_table *t, int k, struct conf_error *
 		if (estimate_table_find(p->ts, p->fks[i].to) != t || from == NULL)
 			continue;
 		if (*p->fks[i].to_cols == '\0') {
-			const char *param[1] = { t->oid };
-
-			PQclear(res);
-			res = db_query(p->conn, "SELECT string_agg(quote_ident(a.attname), ', '"
-			    " ORDER BY array_position(i.indkey::int2[], a.attnum))"
-			    " FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid"
-			    " AND a.attnum = ANY (i.indkey::int2[])"
-			    " WHERE i.indrelid = $1::oid AND i.indisprimary", 1, param, err);
-			if (res == NULL)
-				goto out;
 			free(key);
-			key = xstrdup(PQgetvalue(res, 0, 0));
+			if ((key = key_columns(p->conn, t->oid, "", err)) == NULL)
+				goto out;
 		}
 		free(rel);
 		if ((rel = db_quote_ident(p->conn, from->relname, err)) == NULL)
@@ -404,7 +571,9 @@ copy_table(struct probe *p, struct estimate_table *t, int k, struct conf_error *
 		    p->schema ? p->schema : "", p->schema ? "." : "", rel);
 		break;
 	}
-	if (!t->referenced_only && t->rows > t->sample) {
+	if (!t->referenced_only && k == 0) {
+		strbuf_addf(&q, " LIMIT %.0f", fmin(PROBE_SMALL_ROWS, floor(t->sample / 100)));
+	} else if (!t->referenced_only && t->rows > t->sample) {
 		if (t->relkind == 'r' && t->rows >= 3 * t->sample)
 			strbuf_addf(&q, " TABLESAMPLE SYSTEM (%.6f)", 150.0 * t->sample / t->rows);
 		strbuf_addf(&q, " LIMIT %.0f", t->sample);
@@ -564,14 +733,37 @@ copies_bytes(struct probe *p, struct conf_error *err)
 	return b;
 }
 
-/* Run one item at size k, in a savepoint so that a failure leaves the rest running. */
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median of n times (n >= 1); of two, their mean. */
+static double
+median_ms(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/*
+ * Run one item at size k, in a savepoint so that a failure leaves the rest
+ * running.  A short run is one draw of a noisy clock (another process, a
+ * checkpoint, the scheduler), and the sample's time is multiplied by the
+ * table's size over the sample's: so the item runs up to PROBE_RUNS times,
+ * each rolled back but the last, while the runs so far took less than
+ * PROBE_REPEAT_MS, and the median is kept.
+ */
 static int
 run_item(struct probe *p, struct probe_item *it, int k, struct conf_error *err)
 {
 	struct conf_error serr = CONF_ERROR_INIT;
 	struct strbuf why = STRBUF_INIT;
-	double t, b0, b1;
-	int g;
+	double t, b0, b1, runs[PROBE_RUNS], spent = 0;
+	int g, n = 0;
 
 	if ((g = guarded(p, it, &why, err)) <= 0) {
 		if (g == 0)
@@ -580,19 +772,35 @@ run_item(struct probe *p, struct probe_item *it, int k, struct conf_error *err)
 		return g;
 	}
 	strbuf_release(&why);
+	it->jit = p->jit.on && p->jit.above >= 0 && it->plan_cost > p->jit.above;
+	if (jit_for(p, it, 1, err) < 0)
+		return -1;
 	if (db_exec(p->conn, "SAVEPOINT confiture_stmt", err) < 0 || (b0 = copies_bytes(p, err)) < 0)
 		return -1;
-	t = impact_now_ms();
-	if (db_exec(p->conn, it->sql, &serr) < 0) {
-		if (serr.code == CONF_EXIT_DB) {
-			*err = serr;
-			return -1;
+	for (;;) {
+		t = impact_now_ms();
+		if (db_exec(p->conn, it->sql, &serr) < 0) {
+			if (serr.code == CONF_EXIT_DB) {
+				*err = serr;
+				return -1;
+			}
+			set_reason(&it->reason, serr.message);
+			if (db_exec(p->conn, "ROLLBACK TO SAVEPOINT confiture_stmt", err) < 0)
+				return -1;
+			return jit_for(p, it, 0, err);
 		}
-		set_reason(&it->reason, serr.message);
-		return db_exec(p->conn, "ROLLBACK TO SAVEPOINT confiture_stmt", err);
+		runs[n] = impact_now_ms() - t;
+		spent += runs[n++];
+		if (n == PROBE_RUNS || spent >= PROBE_REPEAT_MS)
+			break;
+		if (db_exec(p->conn, "ROLLBACK TO SAVEPOINT confiture_stmt", err) < 0)
+			return -1;
 	}
-	it->ms[k] = impact_now_ms() - t;
+	it->ms[k] = median_ms(runs, n);
+	it->runs[k] = n;
 	it->ran[k] = 1;
+	if (jit_for(p, it, 0, err) < 0)
+		return -1;
 	if ((b1 = copies_bytes(p, err)) < 0)
 		return -1;
 	it->bytes[k] = b1 - b0;
@@ -657,22 +865,23 @@ scale_table(const struct probe *p, const cJSON *facts)
 }
 
 /*
- * The estimate of one item: time = fixed + per_row * rows (rows log rows
- * for an index build) + the extra cost of reading the real table, with the
- * fixed cost timed on the empty copy and the cost per row on the sample.  Returns -1 when the item
- * did not run; fills "estimate" on rec when rec is not NULL.
+ * The estimate of one item: time = fixed + per_row * rows + the extra cost
+ * of reading the real table, with the fixed cost timed on the small copy
+ * and the cost per row between it and the sample.  Returns -1 when the
+ * item did not run; fills "estimate" on rec when rec is not NULL.
  */
 static double
 fit(const struct probe *p, const struct probe_item *it, int two, cJSON *rec)
 {
 	const struct estimate_table *t = scale_table(p, it->facts);
 	const char *basis, *effect = record_str(it->facts, "effect") ? record_str(it->facts, "effect") : "";
-	double est, a, b, c1, rows;
+	double est, a, b, c0, c1, rows;
 	cJSON *e, *samples, *s;
 	int k;
 
 	if (!it->ran[1] || (two && !it->ran[0]))
 		return -1;
+	c0 = t ? t->copied[0] : 0;
 	c1 = t ? t->copied[1] : 0;
 	rows = t ? (t->rows > 0 ? t->rows : 0) : 0;
 	if (t == NULL) {
@@ -683,19 +892,19 @@ fit(const struct probe *p, const struct probe_item *it, int two, cJSON *rec)
 		est = it->ms[1];
 	} else {
 		basis = "sample";
-		/* The empty copy gives the fixed cost, the sample the cost per row. */
+		/* The small copy gives the fixed cost, the sample the cost per row. */
 		a = it->ms[0];
-		b = (it->ms[1] - a) / c1;
+		b = c1 > c0 ? (it->ms[1] - a) / (c1 - c0) : 0;
 		if (b < 0)
 			b = 0;
-		est = a + b * rows;
+		est = a + b * (rows - c0);
 		if (record_bool(it->facts, "scan", 0) || record_bool(it->facts, "rewrite", 0) ||
 		    strcmp(effect, "rows") == 0)
 			est += t->read_extra * rows;
 	}
 	if (rec != NULL) {
-		double grow = strcmp(basis, "sample") == 0 && c1 > 0 ?
-		    it->bytes[0] + (it->bytes[1] - it->bytes[0]) / c1 * rows : it->bytes[1];
+		double grow = strcmp(basis, "sample") == 0 && c1 > c0 ?
+		    it->bytes[0] + (it->bytes[1] - it->bytes[0]) / (c1 - c0) * (rows - c0) : it->bytes[1];
 
 		/* Storage: the net change, and what a rewrite needs while old and new both exist. */
 		cJSON_AddNumberToObject(rec, "est_bytes", (double)(long long)grow);
@@ -717,10 +926,13 @@ fit(const struct probe *p, const struct probe_item *it, int two, cJSON *rec)
 			s = cJSON_CreateObject();
 			cJSON_AddNumberToObject(s, "rows", t ? t->copied[k] : 0);
 			cJSON_AddNumberToObject(s, "ms", (double)(long)(it->ms[k] * 1000) / 1000);
+			cJSON_AddNumberToObject(s, "runs", it->runs[k]);
 			cJSON_AddNumberToObject(s, "bytes", it->bytes[k]);
 			cJSON_AddItemToArray(samples, s);
 		}
 		cJSON_AddItemToObject(e, "samples", samples);
+		if (it->jit)
+			cJSON_AddBoolToObject(e, "jit", 1);
 		if (it->plain)
 			cJSON_AddStringToObject(e, "timed_as", "the plain form, without CONCURRENTLY, which"
 			    " scans the table once where CONCURRENTLY scans it twice and waits for older"
@@ -818,6 +1030,8 @@ estimate_probe(struct impact_run *run, PGconn *conn, struct estimate_tables *ts,
 	if (probe_plan(&p, run, err) < 0)
 		goto out;
 	choose_targets(&p);
+	if (plan_costs(&p, err) < 0)
+		goto out;
 	for (i = 0; i < ts->n; i++) {
 		struct estimate_table *t = &ts->v[i];
 		double per_row = t->rows > 0 ? t->table_bytes / t->rows : 0;
