@@ -128,6 +128,22 @@ median() {
 		END { if (NR) printf f, (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
 }
 
+# The machine's own noise, the baseline every ratio below has to be read against: one
+# CPU-bound query, the same work each time, timed NOISE_RUNS times in separate sessions.
+noise_floor() {
+	local i
+	: >"$dir/noise"
+	for i in $(seq 1 "${NOISE_RUNS:-15}"); do
+		psql "$SERVER" -qAtX -c '\timing on' -c "SELECT count(*) FROM generate_series(1, 2000000)" |
+			awk '/^Time:/ { printf "%.1f\n", $2 }' >>"$dir/noise"
+	done
+	sort -g "$dir/noise" | awk '{ v[NR] = $1 } END {
+		m = (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)
+		printf "noise floor: the same query (count of 2M generate_series rows) %d times: min %.0f ms, median %.0f ms, max %.0f ms; max/min %.2f, (max - min) / median %.0f%%\n", NR, v[1], m, v[NR], v[NR] / v[1], 100 * (v[NR] - v[1]) / m }'
+}
+noise_floor
+all_within=0 all_counted=0
+
 fmt="  %-9s %-17s %9s %11s %9s %13s %11s %8s %8s\n"
 echo "conf-impact --db estimate against conf-apply's measured duration (measured: the result"
 echo "record's duration_ms, first statement to commit; wall: extract | apply, process start"
@@ -188,6 +204,7 @@ for n in $SIZES; do
 		fi
 	done
 	ncases=$(echo $CASES | wc -w)
+	all_within=$((all_within + within)) all_counted=$((all_counted + counted))
 	if [ "$counted" -gt 0 ]; then
 		echo "  summary $n rows: $within of $counted within 20% (0.80 to 1.20), median est/measured $(median %.2f <"$dir/ratios"), range $(sort -g "$dir/ratios" | head -n 1) to $(sort -g "$dir/ratios" | tail -n 1)$([ "$counted" -lt "$ncases" ] && echo ", $((ncases - counted)) without an estimate")"
 	else
@@ -195,3 +212,5 @@ for n in $SIZES; do
 	fi
 	admin -c "DROP DATABASE impact_base"
 done
+echo "overall: $all_within of $all_counted within 20%"
+noise_floor
