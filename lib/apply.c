@@ -311,6 +311,9 @@ finish_migration(struct applier *ap, struct conf_error *err)
 			return -1;
 		c->open_tx = 0;
 	}
+	/* The tracking row holds the time before its own insert; the result, up to the commit. */
+	if (c->start_ms)
+		dur = proc_now_ms() - c->start_ms;
 	c->nontx_started = 0;
 	res = record_new("result");
 	cJSON_AddStringToObject(res, "direction", c->direction);

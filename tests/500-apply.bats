@@ -58,6 +58,17 @@ tables() {
 	assert_equal "$(q "$url" "SELECT count(*) FROM a")" "0"
 }
 
+@test "the result's duration_ms runs to the commit; the tracking row's stops before its own insert" {
+	# a deferred constraint trigger sleeps 0.4 s at COMMIT, after the tracking row is written
+	migration . 001 slow_commit "CREATE TABLE t (id int);
+CREATE FUNCTION t_nap() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN PERFORM pg_sleep(0.4); RETURN NULL; END \$\$;
+CREATE CONSTRAINT TRIGGER t_nap AFTER INSERT ON t DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION t_nap();
+INSERT INTO t VALUES (1);"
+	conf-extract | conf-apply --db "$DB" >out.ndjson
+	jq -se 'map(select(.kind == "result"))[0] | .status == "applied" and .duration_ms >= 400' out.ndjson
+	assert_equal "$(q "$DB" "SELECT duration_ms < 400 FROM confiture_migrations WHERE version = '001'")" "t"
+}
+
 @test "migrate up applies pending migrations once, records them, and status lists them" {
 	migration . 001 users "CREATE TABLE users (id int);" "DROP TABLE users;"
 	migration . 002 posts "CREATE TABLE posts (id int);" "DROP TABLE posts;"
