@@ -8,7 +8,7 @@ SIZES=${BENCH_SIZES:-100000 1000000 5000000}
 ALL_CASES="volatile-default alter-type create-index add-fk backfill set-not-null"
 CASES=${BENCH_CASES:-$ALL_CASES}
 CASES=${CASES//,/ }
-REPEAT=${BENCH_REPEAT:-1}
+REPEAT=${BENCH_REPEAT:-3}
 CUSTOMERS=10000
 
 case_sql() {
