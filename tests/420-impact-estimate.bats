@@ -155,6 +155,34 @@ ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (parent_id) REFERENCES parent (id);"
 	[ "$(q "$DB" "SHOW jit_above_cost")" = 100 ]
 }
 
+@test "VALIDATE CONSTRAINT is timed on copies holding the constraint NOT VALID; rows that violate it predict a failure" {
+	q "$DB" "ALTER TABLE t ADD CONSTRAINT t_parent_nv FOREIGN KEY (parent_id) REFERENCES parent (id) NOT VALID;
+	    ALTER TABLE t ADD CONSTRAINT t_v_ok CHECK (v >= 0) NOT VALID;
+	    ALTER TABLE t ADD CONSTRAINT t_v_low CHECK (v < 9) NOT VALID"
+	migration . 001 fk "ALTER TABLE t VALIDATE CONSTRAINT t_parent_nv;"
+	migration . 002 ok "ALTER TABLE t VALIDATE CONSTRAINT t_v_ok;"
+	migration . 003 low "ALTER TABLE t VALIDATE CONSTRAINT t_v_low;"
+	before=$(fingerprint)
+	estimate --sample-rows 2000
+	[ "$(fingerprint)" = "$before" ]
+	stmt 001 | jq -e '.estimate.basis == "sample" and .estimate.table == "t" and .est_ms > 0'
+	stmt 002 | jq -e '.estimate.basis == "sample" and .est_ms > 0'
+	# a tenth of the rows have v = 9: the sample holds some, and validating fails on the
+	# copy as it will on t (had the copy taken the CHECK as valid, VALIDATE would do nothing)
+	stmt 003 | jq -e '.estimate.basis == "none" and .estimate.sqlstate == "23514" and (.estimate.reason | test("violated"))'
+	mig 003 | jq -e '.risk == "high" and (.reasons | any(test("^fails on the probe.s copy")))'
+	mig 001 | jq -e '.risk != "high"'
+	# an orphan row: the whole table is copied (a sample above its size), the parent's copy
+	# holds the rows the copy references, and validating the foreign key fails there
+	q "$DB" "ALTER TABLE t DROP CONSTRAINT t_parent_nv; INSERT INTO t VALUES (0, 999, 1, 'orphan');
+	    ALTER TABLE t ADD CONSTRAINT t_parent_nv FOREIGN KEY (parent_id) REFERENCES parent (id) NOT VALID"
+	before=$(fingerprint)
+	estimate --sample-rows 50000
+	[ "$(fingerprint)" = "$before" ]
+	stmt 001 | jq -e '.estimate.basis == "none" and .estimate.sqlstate == "23503"'
+	mig 001 | jq -e '.risk == "high"'
+}
+
 @test "a statement the probe must not run, or that fails there, is reported as not estimated" {
 	migration . 001 qualified "ALTER TABLE public.t ADD COLUMN q int;"
 	migration . 002 broken "ALTER TABLE t ADD COLUMN v int;"

@@ -156,8 +156,8 @@ exact_sizes(PGconn *conn, struct estimate_table *t, struct conf_error *err)
 }
 
 /* Look a table up in the catalog (as the statements name it) and add it to ts. */
-static int
-table_add(struct estimate_tables *ts, PGconn *conn, const char *name, struct conf_error *err)
+int
+estimate_table_add(struct estimate_tables *ts, PGconn *conn, const char *name, struct conf_error *err)
 {
 	struct estimate_table *t;
 	PGresult *res;
@@ -325,7 +325,7 @@ impact_run_estimate(struct impact_run *run, PGconn *conn, const struct impact_es
 		return -1;
 	for (i = 0; i < run->nmig; i++)
 		cJSON_ArrayForEach(it, cJSON_GetObjectItem(run->migs[i].impact, "locks"))
-			if (table_add(&ts, conn, record_str(it, "table"), err) < 0)
+			if (estimate_table_add(&ts, conn, record_str(it, "table"), err) < 0)
 				goto out;
 	if ((holders = db_query(conn, holders_sql, 0, NULL, err)) == NULL)
 		goto out;

@@ -37,6 +37,13 @@ struct estimate_tables {
  * ("t" and "public.t") give the same entry.
  */
 struct estimate_table *estimate_table_find(const struct estimate_tables *ts, const char *name);
+/*
+ * Add the table the statements name `name` (once), with what the catalog
+ * says of it; call it inside a transaction (its sizes are read in
+ * rolled-back savepoints).  May move ts->v.  -1 with err.
+ */
+int estimate_table_add(struct estimate_tables *ts, PGconn *conn, const char *name,
+    struct conf_error *err);
 void estimate_tables_release(struct estimate_tables *ts);
 
 /*

@@ -44,9 +44,12 @@ struct probe_item {
 	int runs[2];
 	double plan_cost;       /* the planner's cost of its query on the real tables, -1 unknown */
 	int jit;                /* that cost passes jit_above_cost: its runs compile with JIT */
+	char *validates;        /* VALIDATE CONSTRAINT: the constraint's name */
+	char *validates_on;     /* and its table, as written */
 	double bytes[2];        /* how much the probe's copies grew (or shrank) */
 	int ran[2];
 	char *reason;           /* why it was not run or failed, the first time */
+	char sqlstate[6];       /* and the error's SQLSTATE, when it failed */
 };
 
 struct probe_mig {
@@ -64,6 +67,7 @@ struct probe_fk {
 	char *to, *to_cols;             /* referenced table as written, quoted columns ("" = its key) */
 	char *fk_cols, *pk_cols;        /* the columns as fk."a", pk."x" (pk_cols "" = its key) */
 	struct probe_item *check;       /* the statement that validates it, or NULL (NOT VALID) */
+	char *conname;                  /* an existing one, VALIDATEd: quoted, added to the copy NOT VALID */
 };
 
 /* The server's JIT settings, and their text to set them back. */
@@ -140,6 +144,7 @@ find_fk(const cJSON *node, void *arg)
 	} else if (from_cols.len > 0 && to.len > 0) {
 		w->p->fks = xrealloc(w->p->fks, (w->p->nfk + 1) * sizeof(*w->p->fks));
 		fk = &w->p->fks[w->p->nfk++];
+		memset(fk, 0, sizeof(*fk));
 		fk->from = xstrdup(w->table);
 		fk->from_cols = strbuf_detach(&from_cols, NULL);
 		fk->to = strbuf_detach(&to, NULL);
@@ -156,18 +161,27 @@ find_fk(const cJSON *node, void *arg)
 	return w->failed;
 }
 
-/* The foreign keys that ALTER TABLE ... ADD statements create. */
+/* The foreign keys that ALTER TABLE ... ADD statements create; the constraint a VALIDATE names. */
 static int
 collect_fks(struct probe *p, struct probe_item *it, const cJSON *tree, struct conf_error *err)
 {
 	struct fk_walk w = { p, it, NULL, err, 0 };
 	struct strbuf table = STRBUF_INIT;
-	const cJSON *alter = pgtree_as(tree, "AlterTableStmt");
+	const cJSON *alter = pgtree_as(tree, "AlterTableStmt"), *cmd;
 
 	if (alter == NULL)
 		return 0;
 	w.table = pgtree_rangevar(pgtree_field(alter, "relation"), &table);
 	pgtree_walk(tree, find_fk, &w);
+	cJSON_ArrayForEach(cmd, pgtree_field(alter, "cmds")) {
+		const cJSON *c = pgtree_as(cmd, "AlterTableCmd");
+
+		if (c && w.table && pgtree_str(c, "subtype") && pgtree_str(c, "name") &&
+		    strcmp(pgtree_str(c, "subtype"), "AT_ValidateConstraint") == 0 && it->validates == NULL) {
+			it->validates = xstrdup(pgtree_str(c, "name"));
+			it->validates_on = xstrdup(w.table);
+		}
+	}
 	strbuf_release(&table);
 	return w.failed ? -1 : 0;
 }
@@ -181,6 +195,8 @@ probe_release(struct probe *p)
 		for (j = 0; j < p->migs[i].nup; j++) {
 			free(p->migs[i].up[j].reason);
 			free(p->migs[i].up[j].plain);
+			free(p->migs[i].up[j].validates);
+			free(p->migs[i].up[j].validates_on);
 			cJSON_Delete(p->migs[i].up[j].own);
 		}
 		for (j = 0; j < p->migs[i].ndown; j++) {
@@ -201,6 +217,7 @@ probe_release(struct probe *p)
 		free(p->fks[i].to_cols);
 		free(p->fks[i].fk_cols);
 		free(p->fks[i].pk_cols);
+		free(p->fks[i].conname);
 	}
 	free(p->fks);
 	for (i = 0; i < 3; i++)
@@ -317,6 +334,78 @@ probe_plan(struct probe *p, struct impact_run *run, struct conf_error *err)
 	return 0;
 }
 
+/*
+ * VALIDATE CONSTRAINT of a foreign key the table already has (NOT VALID):
+ * the copies have no foreign keys (LIKE does not copy them), so the probe
+ * copies the referenced table too, with the rows the sample references, and
+ * adds the constraint to the copy NOT VALID (add_fk_copies), for the
+ * statement to validate it there.  A CHECK constraint needs none of this
+ * (copy_table).
+ */
+static int
+validated_fks(struct probe *p, struct conf_error *err)
+{
+	static const char sql[] =
+	    "SELECT quote_ident(c.conname), c.confrelid::regclass::text, k.f, k.pk, k.fk_q, k.pk_q"
+	    " FROM pg_constraint c, LATERAL (SELECT"
+	    "  string_agg(quote_ident(fa.attname), ', ' ORDER BY n.i) f,"
+	    "  string_agg(quote_ident(pa.attname), ', ' ORDER BY n.i) pk,"
+	    "  string_agg('fk.' || quote_ident(fa.attname), ', ' ORDER BY n.i) fk_q,"
+	    "  string_agg('pk.' || quote_ident(pa.attname), ', ' ORDER BY n.i) pk_q"
+	    "  FROM unnest(c.conkey, c.confkey) WITH ORDINALITY n(fnum, pnum, i)"
+	    "  JOIN pg_attribute fa ON fa.attrelid = c.conrelid AND fa.attnum = n.fnum"
+	    "  JOIN pg_attribute pa ON pa.attrelid = c.confrelid AND pa.attnum = n.pnum) k"
+	    " WHERE c.conrelid = to_regclass($1) AND c.conname = $2 AND c.contype = 'f'";
+	const char *param[2];
+	struct probe_fk *fk;
+	PGresult *res;
+	char *quoted;
+	size_t i, j;
+	int rc = -1;
+
+	if (db_exec(p->conn, "BEGIN", err) < 0)
+		return -1;
+	for (i = 0; i < p->nmig; i++)
+		for (j = 0; j < p->migs[i].nup; j++) {
+			struct probe_item *it = &p->migs[i].up[j];
+
+			if (it->validates == NULL)
+				continue;
+			if ((quoted = db_quote_qualified(p->conn, it->validates_on, err)) == NULL)
+				goto out;
+			param[0] = quoted;
+			param[1] = it->validates;
+			res = db_query(p->conn, sql, 2, param, err);
+			free(quoted);
+			if (res == NULL)
+				goto out;
+			if (PQntuples(res) == 1 &&
+			    estimate_table_add(p->ts, p->conn, PQgetvalue(res, 0, 1), err) < 0) {
+				PQclear(res);
+				goto out;
+			}
+			if (PQntuples(res) == 1) {
+				p->fks = xrealloc(p->fks, (p->nfk + 1) * sizeof(*p->fks));
+				fk = &p->fks[p->nfk++];
+				memset(fk, 0, sizeof(*fk));
+				fk->conname = xstrdup(PQgetvalue(res, 0, 0));
+				fk->from = xstrdup(it->validates_on);
+				fk->to = xstrdup(PQgetvalue(res, 0, 1));
+				fk->from_cols = xstrdup(PQgetvalue(res, 0, 2));
+				fk->to_cols = xstrdup(PQgetvalue(res, 0, 3));
+				fk->fk_cols = xstrdup(PQgetvalue(res, 0, 4));
+				fk->pk_cols = xstrdup(PQgetvalue(res, 0, 5));
+				fk->check = it;
+			}
+			PQclear(res);
+		}
+	rc = 0;
+out:
+	if (db_exec(p->conn, "ROLLBACK", rc == 0 ? err : &(struct conf_error)CONF_ERROR_INIT) < 0)
+		rc = -1;
+	return rc;
+}
+
 /* Which tables the probe copies: the existing tables some statement writes (locks above ACCESS SHARE). */
 static void
 choose_targets(struct probe *p)
@@ -342,7 +431,10 @@ choose_targets(struct probe *p)
 		struct estimate_table *from = estimate_table_find(p->ts, p->fks[i].from);
 		struct estimate_table *to = estimate_table_find(p->ts, p->fks[i].to);
 
-		if (to && to->copy && from && from->copy && from != to)
+		if (to && to->exists && (to->relkind == 'r' || to->relkind == 'p') && !to->copy &&
+		    p->fks[i].conname && from && from->copy && from != to)
+			to->copy = to->referenced_only = 1;
+		else if (to && to->copy && from && from->copy && from != to)
 			to->referenced_only = 1;
 	}
 }
@@ -533,12 +625,58 @@ out:
 	return rc;
 }
 
+/*
+ * LIKE ... INCLUDING ALL copies a CHECK constraint as validated, even one
+ * the real table holds NOT VALID: VALIDATE CONSTRAINT would then do nothing
+ * on the copy and be estimated at nothing.  So such constraints leave the
+ * copy before its rows go in (the real rows need not satisfy them) and come
+ * back NOT VALID after (checks_on).  Returns their names and definitions;
+ * NULL with err.
+ */
+static PGresult *
+checks_off(struct probe *p, const struct estimate_table *t, const char *copy, struct conf_error *err)
+{
+	const char *param[1] = { t->oid };
+	struct strbuf q = STRBUF_INIT;
+	PGresult *res = db_query(p->conn, "SELECT quote_ident(conname), pg_get_constraintdef(oid)"
+	    " FROM pg_constraint WHERE conrelid = $1::oid AND contype = 'c' AND NOT convalidated",
+	    1, param, err);
+	int i;
+
+	for (i = 0; res != NULL && i < PQntuples(res); i++) {
+		strbuf_reset(&q);
+		strbuf_addf(&q, "ALTER TABLE %s DROP CONSTRAINT %s", copy, PQgetvalue(res, i, 0));
+		if (db_exec(p->conn, q.buf, err) < 0) {
+			PQclear(res);
+			res = NULL;
+		}
+	}
+	strbuf_release(&q);
+	return res;
+}
+
+static int
+checks_on(struct probe *p, const char *copy, const PGresult *checks, struct conf_error *err)
+{
+	struct strbuf q = STRBUF_INIT;
+	int i, rc = 0;
+
+	for (i = 0; rc == 0 && i < PQntuples(checks); i++) {
+		strbuf_reset(&q);
+		strbuf_addf(&q, "ALTER TABLE %s ADD CONSTRAINT %s %s", copy, PQgetvalue(checks, i, 0),
+		    PQgetvalue(checks, i, 1));
+		rc = db_exec(p->conn, q.buf, err);
+	}
+	strbuf_release(&q);
+	return rc;
+}
+
 /* The copy of t at size k: its definition, then a sample (or the referenced rows) of its rows. */
 static int
 copy_table(struct probe *p, struct estimate_table *t, int k, struct conf_error *err)
 {
 	struct strbuf q = STRBUF_INIT, name = STRBUF_INIT;
-	PGresult *res = NULL;
+	PGresult *res = NULL, *checks = NULL;
 	char *rel = NULL, *key = NULL;
 	size_t i;
 	int rc = -1;
@@ -548,7 +686,7 @@ copy_table(struct probe *p, struct estimate_table *t, int k, struct conf_error *
 	strbuf_addf(&name, "%s%s%s", p->schema ? p->schema : "", p->schema ? "." : "", rel);
 	strbuf_addf(&q, "CREATE %sTABLE %s (LIKE %s INCLUDING ALL)", p->schema ? "" : "TEMPORARY ",
 	    name.buf, t->qname);
-	if (db_exec(p->conn, q.buf, err) < 0)
+	if (db_exec(p->conn, q.buf, err) < 0 || (checks = checks_off(p, t, name.buf, err)) == NULL)
 		goto out;
 	strbuf_reset(&q);
 	strbuf_addf(&q, "INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s", name.buf,
@@ -584,10 +722,11 @@ copy_table(struct probe *p, struct estimate_table *t, int k, struct conf_error *
 	t->copied[k] = atof(PQcmdTuples(res));
 	strbuf_reset(&q);
 	strbuf_addf(&q, "ANALYZE %s", name.buf);
-	if (db_exec(p->conn, q.buf, err) < 0)
+	if (checks_on(p, name.buf, checks, err) < 0 || db_exec(p->conn, q.buf, err) < 0)
 		goto out;
 	rc = 0;
 out:
+	PQclear(checks);
 	PQclear(res);
 	free(rel);
 	free(key);
@@ -784,6 +923,8 @@ run_item(struct probe *p, struct probe_item *it, int k, struct conf_error *err)
 				*err = serr;
 				return -1;
 			}
+			if (it->reason == NULL)
+				memcpy(it->sqlstate, serr.sqlstate, sizeof(it->sqlstate));
 			set_reason(&it->reason, serr.message);
 			if (db_exec(p->conn, "ROLLBACK TO SAVEPOINT confiture_stmt", err) < 0)
 				return -1;
@@ -807,6 +948,56 @@ run_item(struct probe *p, struct probe_item *it, int k, struct conf_error *err)
 	return db_exec(p->conn, "RELEASE SAVEPOINT confiture_stmt", err);
 }
 
+/*
+ * The foreign keys that statements VALIDATE, on the copies, NOT VALID; one
+ * that cannot be added leaves its statement not estimated, with the reason.
+ */
+static int
+add_fk_copies(struct probe *p, struct conf_error *err)
+{
+	struct conf_error ferr = CONF_ERROR_INIT;
+	struct strbuf q = STRBUF_INIT;
+	char *from = NULL, *to = NULL;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < p->nfk; i++) {
+		const struct estimate_table *f = estimate_table_find(p->ts, p->fks[i].from);
+		const struct estimate_table *t = estimate_table_find(p->ts, p->fks[i].to);
+
+		if (p->fks[i].conname == NULL || f == NULL || t == NULL || !f->copy || !t->copy)
+			continue;
+		free(from);
+		free(to);
+		to = NULL;
+		if ((from = db_quote_ident(p->conn, f->relname, err)) == NULL ||
+		    (to = db_quote_ident(p->conn, t->relname, err)) == NULL) {
+			rc = -1;
+			break;
+		}
+		strbuf_reset(&q);
+		strbuf_addf(&q, "ALTER TABLE %s%s%s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s%s%s (%s)"
+		    " NOT VALID", p->schema ? p->schema : "", p->schema ? "." : "", from, p->fks[i].conname,
+		    p->fks[i].from_cols, p->schema ? p->schema : "", p->schema ? "." : "", to,
+		    p->fks[i].to_cols);
+		if ((rc = db_exec(p->conn, "SAVEPOINT confiture_fk", err)) < 0)
+			break;
+		if (db_exec(p->conn, q.buf, &ferr) == 0) {
+			rc = db_exec(p->conn, "RELEASE SAVEPOINT confiture_fk", err);
+		} else if (ferr.code == CONF_EXIT_DB) {
+			*err = ferr;
+			rc = -1;
+		} else {
+			set_reason(&p->fks[i].check->reason, ferr.message);
+			rc = db_exec(p->conn, "ROLLBACK TO SAVEPOINT confiture_fk", err);
+		}
+	}
+	free(from);
+	free(to);
+	strbuf_release(&q);
+	return rc;
+}
+
 /* Everything at size k: copies, then each migration (and its down file, undone at once). */
 static int
 run_size(struct probe *p, int k, struct conf_error *err)
@@ -820,6 +1011,8 @@ run_size(struct probe *p, int k, struct conf_error *err)
 			if (p->ts->v[i].copy && p->ts->v[i].referenced_only == (int)j &&
 			    copy_guarded(p, &p->ts->v[i], k, err) < 0)
 				return -1;
+	if (add_fk_copies(p, err) < 0)
+		return -1;
 	for (i = 0; k == 1 && i < p->ts->n; i++)
 		if (p->ts->v[i].copy && p->ts->v[i].copied[1] < p->ts->v[i].rows &&
 		    read_cost(p, &p->ts->v[i], err) < 0)
@@ -948,13 +1141,21 @@ round_ms(double ms)
 	return (double)(long)(ms * 10 + 0.5) / 10;
 }
 
+/*
+ * A statement the probe did not time, and why.  One that failed on the
+ * copies says with what SQLSTATE: class 23 (a NOT NULL, foreign key,
+ * unique or check violation) means rows of the real table, copied, violate
+ * it, and the real run will fail the same way (risk.c).
+ */
 static void
-not_estimated(cJSON *rec, const char *reason)
+not_estimated(cJSON *rec, const struct probe_item *it)
 {
 	cJSON *e = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(e, "basis", "none");
-	cJSON_AddStringToObject(e, "reason", reason ? reason : "not run by the probe");
+	cJSON_AddStringToObject(e, "reason", it->reason ? it->reason : "not run by the probe");
+	if (it->sqlstate[0])
+		cJSON_AddStringToObject(e, "sqlstate", it->sqlstate);
 	cJSON_AddItemToObject(rec, "estimate", e);
 }
 
@@ -973,7 +1174,7 @@ write_results(struct probe *p, struct impact_run *run, int two, double probe_ms)
 			cJSON *rec = run->migs[i].simpact[j];
 
 			if ((est = fit(p, &pm->up[j], two, rec)) < 0) {
-				not_estimated(rec, pm->up[j].reason);
+				not_estimated(rec, &pm->up[j]);
 				complete = 0;
 				continue;
 			}
@@ -1028,6 +1229,8 @@ estimate_probe(struct impact_run *run, PGconn *conn, struct estimate_tables *ts,
 	p.ts = ts;
 	p.sample_rows = sample_rows;
 	if (probe_plan(&p, run, err) < 0)
+		goto out;
+	if (validated_fks(&p, err) < 0)
 		goto out;
 	choose_targets(&p);
 	if (plan_costs(&p, err) < 0)

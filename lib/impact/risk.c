@@ -96,6 +96,7 @@ mig_risk(struct impact_mig *m)
 		const cJSON *s = m->simpact[i];
 		int rewrite = record_bool(s, "rewrite", 0), scan = record_bool(s, "scan", 0);
 		double est = record_num(s, "est_ms", -1), touched = record_num(s, "rows_touched", -1);
+		const cJSON *fails;
 
 		cJSON_ArrayForEach(it, cJSON_GetObjectItem(s, "locks")) {
 			const char *t = record_str(it, "table");
@@ -143,6 +144,15 @@ mig_risk(struct impact_mig *m)
 			if (risk < 1)
 				risk = 1;
 			add_unique(recs, "batch the change by key ranges, one transaction per batch");
+		}
+		fails = cJSON_GetObjectItem(s, "estimate");
+		if (record_str(fails, "sqlstate") && strncmp(record_str(fails, "sqlstate"), "23", 2) == 0) {
+			snprintf(buf, sizeof(buf), "fails on the probe's copy of the real rows: %s",
+			    record_str(fails, "reason") ? record_str(fails, "reason") : "");
+			add_unique(reasons, buf);
+			risk = 2;
+			add_unique(recs, "fix the rows that violate it first: the probe copied them from the"
+			    " table, and the real run will fail the same way");
 		}
 		cJSON_ArrayForEach(it, cJSON_GetObjectItem(s, "notes"))
 			if (risk > 0)
