@@ -334,6 +334,15 @@ probe_plan(struct probe *p, struct impact_run *run, struct conf_error *err)
 	return 0;
 }
 
+/* End a step that only reads, in a transaction of its own: ROLLBACK, keeping the first error. */
+static int
+rollback_step(struct probe *p, int rc, struct conf_error *err)
+{
+	if (db_exec(p->conn, "ROLLBACK", rc == 0 ? err : &(struct conf_error)CONF_ERROR_INIT) < 0)
+		rc = -1;
+	return rc;
+}
+
 /*
  * VALIDATE CONSTRAINT of a foreign key the table already has (NOT VALID):
  * the copies have no foreign keys (LIKE does not copy them), so the probe
@@ -401,9 +410,7 @@ validated_fks(struct probe *p, struct conf_error *err)
 		}
 	rc = 0;
 out:
-	if (db_exec(p->conn, "ROLLBACK", rc == 0 ? err : &(struct conf_error)CONF_ERROR_INIT) < 0)
-		rc = -1;
-	return rc;
+	return rollback_step(p, rc, err);
 }
 
 /* Which tables the probe copies: the existing tables some statement writes (locks above ACCESS SHARE). */
@@ -546,9 +553,7 @@ plan_costs(struct probe *p, struct conf_error *err)
 	}
 	rc = 0;
 out:
-	if (db_exec(p->conn, "ROLLBACK", rc == 0 ? err : &(struct conf_error)CONF_ERROR_INIT) < 0)
-		rc = -1;
-	return rc;
+	return rollback_step(p, rc, err);
 }
 
 /*
