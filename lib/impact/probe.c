@@ -43,7 +43,6 @@ struct probe_item {
 	double ms[2];            /* the median of the runs */
 	int runs[2];
 	double plan_cost;       /* the planner's cost of its query on the real tables, -1 unknown */
-	int jit;                /* that cost passes jit_above_cost: its runs compile with JIT */
 	char *validates;        /* VALIDATE CONSTRAINT: the constraint's name */
 	char *validates_on;     /* and its table, as written */
 	double bytes[2];        /* how much the probe's copies grew (or shrank) */
@@ -334,22 +333,13 @@ probe_plan(struct probe *p, struct impact_run *run, struct conf_error *err)
 	return 0;
 }
 
-/* End a step that only reads, in a transaction of its own: ROLLBACK, keeping the first error. */
-static int
-rollback_step(struct probe *p, int rc, struct conf_error *err)
-{
-	if (db_exec(p->conn, "ROLLBACK", rc == 0 ? err : &(struct conf_error)CONF_ERROR_INIT) < 0)
-		rc = -1;
-	return rc;
-}
-
 /*
  * VALIDATE CONSTRAINT of a foreign key the table already has (NOT VALID):
  * the copies have no foreign keys (LIKE does not copy them), so the probe
  * copies the referenced table too, with the rows the sample references, and
  * adds the constraint to the copy NOT VALID (add_fk_copies), for the
  * statement to validate it there.  A CHECK constraint needs none of this
- * (copy_table).
+ * (copy_table).  Inside read_catalog's transaction; -1 with err.
  */
 static int
 validated_fks(struct probe *p, struct conf_error *err)
@@ -370,10 +360,7 @@ validated_fks(struct probe *p, struct conf_error *err)
 	PGresult *res;
 	char *quoted;
 	size_t i, j;
-	int rc = -1;
 
-	if (db_exec(p->conn, "BEGIN", err) < 0)
-		return -1;
 	for (i = 0; i < p->nmig; i++)
 		for (j = 0; j < p->migs[i].nup; j++) {
 			struct probe_item *it = &p->migs[i].up[j];
@@ -381,17 +368,17 @@ validated_fks(struct probe *p, struct conf_error *err)
 			if (it->validates == NULL)
 				continue;
 			if ((quoted = db_quote_qualified(p->conn, it->validates_on, err)) == NULL)
-				goto out;
+				return -1;
 			param[0] = quoted;
 			param[1] = it->validates;
 			res = db_query(p->conn, sql, 2, param, err);
 			free(quoted);
 			if (res == NULL)
-				goto out;
+				return -1;
 			if (PQntuples(res) == 1 &&
 			    estimate_table_add(p->ts, p->conn, PQgetvalue(res, 0, 1), err) < 0) {
 				PQclear(res);
-				goto out;
+				return -1;
 			}
 			if (PQntuples(res) == 1) {
 				p->fks = xrealloc(p->fks, (p->nfk + 1) * sizeof(*p->fks));
@@ -408,9 +395,7 @@ validated_fks(struct probe *p, struct conf_error *err)
 			}
 			PQclear(res);
 		}
-	rc = 0;
-out:
-	return rollback_step(p, rc, err);
+	return 0;
 }
 
 /* Which tables the probe copies: the existing tables some statement writes (locks above ACCESS SHARE). */
@@ -438,10 +423,12 @@ choose_targets(struct probe *p)
 		struct estimate_table *from = estimate_table_find(p->ts, p->fks[i].from);
 		struct estimate_table *to = estimate_table_find(p->ts, p->fks[i].to);
 
-		if (to && to->exists && (to->relkind == 'r' || to->relkind == 'p') && !to->copy &&
-		    p->fks[i].conname && from && from->copy && from != to)
-			to->copy = to->referenced_only = 1;
-		else if (to && to->copy && from && from->copy && from != to)
+		if (to == NULL || from == NULL || !from->copy || from == to)
+			continue;
+		/* a foreign key a statement validates needs its target's copy */
+		if (p->fks[i].conname && to->exists && (to->relkind == 'r' || to->relkind == 'p'))
+			to->copy = 1;
+		if (to->copy)
 			to->referenced_only = 1;
 	}
 }
@@ -516,15 +503,12 @@ plan_costs(struct probe *p, struct conf_error *err)
 	PGresult *res;
 	size_t i, j, k;
 	double cost;
-	int rc = -1;
 
-	if (db_exec(p->conn, "BEGIN", err) < 0)
-		return -1;
 	res = db_query(p->conn, "SELECT pg_jit_available() AND current_setting('jit')::bool,"
 	    " current_setting('jit_above_cost'), current_setting('jit_optimize_above_cost'),"
 	    " current_setting('jit_inline_above_cost')", 0, NULL, err);
 	if (res == NULL)
-		goto out;
+		return -1;
 	p->jit.on = PQgetvalue(res, 0, 0)[0] == 't';
 	for (k = 0; k < 3; k++)
 		p->jit.text[k] = xstrdup(PQgetvalue(res, 0, (int)k + 1));
@@ -541,19 +525,43 @@ plan_costs(struct probe *p, struct conf_error *err)
 				if (strcmp(record_str(items[j].facts, "effect") ?
 				    record_str(items[j].facts, "effect") : "", "rows") == 0 &&
 				    estimate_explain(p->conn, items[j].sql, &items[j].plan_cost, err) < -1)
-					goto out;
+					return -1;
 		}
 	for (i = 0; p->jit.on && p->jit.above >= 0 && i < p->nfk; i++) {
 		if (p->fks[i].check == NULL)
 			continue;
 		if ((cost = fk_check_cost(p, &p->fks[i], err)) < -1)
-			goto out;
+			return -1;
 		if (cost > p->fks[i].check->plan_cost)
 			p->fks[i].check->plan_cost = cost;
 	}
-	rc = 0;
-out:
-	return rollback_step(p, rc, err);
+	return 0;
+}
+
+/*
+ * What the probe learns from the real tables' catalog before it copies
+ * anything, in one transaction it rolls back (sizes and EXPLAIN take
+ * locks, briefly, in savepoints): the foreign keys statements validate,
+ * then the planner's costs.
+ */
+static int
+read_catalog(struct probe *p, struct conf_error *err)
+{
+	int rc;
+
+	if (db_exec(p->conn, "BEGIN", err) < 0)
+		return -1;
+	rc = validated_fks(p, err) < 0 || plan_costs(p, err) < 0 ? -1 : 0;
+	if (db_exec(p->conn, "ROLLBACK", rc == 0 ? err : &(struct conf_error)CONF_ERROR_INIT) < 0)
+		rc = -1;
+	return rc;
+}
+
+/* Whether the real run compiles it with JIT: its plan's cost passes jit_above_cost. */
+static int
+compiles(const struct probe *p, const struct probe_item *it)
+{
+	return p->jit.on && p->jit.above >= 0 && it->plan_cost > p->jit.above;
 }
 
 /*
@@ -572,7 +580,7 @@ jit_for(struct probe *p, struct probe_item *it, int set, struct conf_error *err)
 	PGresult *res;
 	int k;
 
-	if (!it->jit)
+	if (!compiles(p, it))
 		return 0;
 	for (k = 0; k < 3; k++) {
 		param[0] = names[k];
@@ -630,6 +638,19 @@ out:
 	return rc;
 }
 
+/* The probe's copy of t, quoted, schema-qualified unless temporary, appended to sb; -1 with err. */
+static int
+copy_name(struct probe *p, const struct estimate_table *t, struct strbuf *sb, struct conf_error *err)
+{
+	char *rel = db_quote_ident(p->conn, t->relname, err);
+
+	if (rel == NULL)
+		return -1;
+	strbuf_addf(sb, "%s%s%s", p->schema ? p->schema : "", p->schema ? "." : "", rel);
+	free(rel);
+	return 0;
+}
+
 /*
  * LIKE ... INCLUDING ALL copies a CHECK constraint as validated, even one
  * the real table holds NOT VALID: VALIDATE CONSTRAINT would then do nothing
@@ -680,15 +701,14 @@ checks_on(struct probe *p, const char *copy, const PGresult *checks, struct conf
 static int
 copy_table(struct probe *p, struct estimate_table *t, int k, struct conf_error *err)
 {
-	struct strbuf q = STRBUF_INIT, name = STRBUF_INIT;
+	struct strbuf q = STRBUF_INIT, name = STRBUF_INIT, from_name = STRBUF_INIT;
 	PGresult *res = NULL, *checks = NULL;
-	char *rel = NULL, *key = NULL;
+	char *key = NULL;
 	size_t i;
 	int rc = -1;
 
-	if ((rel = db_quote_ident(p->conn, t->relname, err)) == NULL)
+	if (copy_name(p, t, &name, err) < 0)
 		goto out;
-	strbuf_addf(&name, "%s%s%s", p->schema ? p->schema : "", p->schema ? "." : "", rel);
 	strbuf_addf(&q, "CREATE %sTABLE %s (LIKE %s INCLUDING ALL)", p->schema ? "" : "TEMPORARY ",
 	    name.buf, t->qname);
 	if (db_exec(p->conn, q.buf, err) < 0 || (checks = checks_off(p, t, name.buf, err)) == NULL)
@@ -706,12 +726,11 @@ copy_table(struct probe *p, struct estimate_table *t, int k, struct conf_error *
 			if ((key = key_columns(p->conn, t->oid, "", err)) == NULL)
 				goto out;
 		}
-		free(rel);
-		if ((rel = db_quote_ident(p->conn, from->relname, err)) == NULL)
+		if (copy_name(p, from, &from_name, err) < 0)
 			goto out;
-		strbuf_addf(&q, " WHERE (%s) IN (SELECT %s FROM %s%s%s)",
+		strbuf_addf(&q, " WHERE (%s) IN (SELECT %s FROM %s)",
 		    *p->fks[i].to_cols ? p->fks[i].to_cols : key ? key : "", p->fks[i].from_cols,
-		    p->schema ? p->schema : "", p->schema ? "." : "", rel);
+		    from_name.buf);
 		break;
 	}
 	if (!t->referenced_only && k == 0) {
@@ -733,10 +752,10 @@ copy_table(struct probe *p, struct estimate_table *t, int k, struct conf_error *
 out:
 	PQclear(checks);
 	PQclear(res);
-	free(rel);
 	free(key);
 	strbuf_release(&q);
 	strbuf_release(&name);
+	strbuf_release(&from_name);
 	return rc;
 }
 
@@ -791,25 +810,23 @@ time_query(PGconn *conn, const char *sql, struct conf_error *err)
 static int
 read_cost(struct probe *p, struct estimate_table *t, struct conf_error *err)
 {
-	struct strbuf q = STRBUF_INIT;
-	char *rel = NULL;
+	struct strbuf q = STRBUF_INIT, name = STRBUF_INIT;
 	double real, copy;
 	int rc = -1;
 
-	if ((rel = db_quote_ident(p->conn, t->relname, err)) == NULL)
+	if (copy_name(p, t, &name, err) < 0)
 		goto out;
 	strbuf_addf(&q, "SELECT count(*) FROM (SELECT FROM ONLY %s LIMIT %.0f) s", t->qname, t->copied[1]);
 	if ((real = time_query(p->conn, q.buf, err)) < 0)
 		goto out;
 	strbuf_reset(&q);
-	strbuf_addf(&q, "SELECT count(*) FROM (SELECT FROM %s%s%s LIMIT %.0f) s", p->schema ? p->schema : "",
-	    p->schema ? "." : "", rel, t->copied[1]);
+	strbuf_addf(&q, "SELECT count(*) FROM (SELECT FROM %s LIMIT %.0f) s", name.buf, t->copied[1]);
 	if ((copy = time_query(p->conn, q.buf, err)) < 0)
 		goto out;
 	t->read_extra = t->copied[1] > 0 && real > copy ? (real - copy) / t->copied[1] : 0;
 	rc = 0;
 out:
-	free(rel);
+	strbuf_release(&name);
 	strbuf_release(&q);
 	return rc;
 }
@@ -916,7 +933,6 @@ run_item(struct probe *p, struct probe_item *it, int k, struct conf_error *err)
 		return g;
 	}
 	strbuf_release(&why);
-	it->jit = p->jit.on && p->jit.above >= 0 && it->plan_cost > p->jit.above;
 	if (jit_for(p, it, 1, err) < 0)
 		return -1;
 	if (db_exec(p->conn, "SAVEPOINT confiture_stmt", err) < 0 || (b0 = copies_bytes(p, err)) < 0)
@@ -962,7 +978,6 @@ add_fk_copies(struct probe *p, struct conf_error *err)
 {
 	struct conf_error ferr = CONF_ERROR_INIT;
 	struct strbuf q = STRBUF_INIT;
-	char *from = NULL, *to = NULL;
 	size_t i;
 	int rc = 0;
 
@@ -972,19 +987,15 @@ add_fk_copies(struct probe *p, struct conf_error *err)
 
 		if (p->fks[i].conname == NULL || f == NULL || t == NULL || !f->copy || !t->copy)
 			continue;
-		free(from);
-		free(to);
-		to = NULL;
-		if ((from = db_quote_ident(p->conn, f->relname, err)) == NULL ||
-		    (to = db_quote_ident(p->conn, t->relname, err)) == NULL) {
-			rc = -1;
-			break;
-		}
 		strbuf_reset(&q);
-		strbuf_addf(&q, "ALTER TABLE %s%s%s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s%s%s (%s)"
-		    " NOT VALID", p->schema ? p->schema : "", p->schema ? "." : "", from, p->fks[i].conname,
-		    p->fks[i].from_cols, p->schema ? p->schema : "", p->schema ? "." : "", to,
-		    p->fks[i].to_cols);
+		strbuf_addstr(&q, "ALTER TABLE ");
+		if ((rc = copy_name(p, f, &q, err)) < 0)
+			break;
+		strbuf_addf(&q, " ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES ", p->fks[i].conname,
+		    p->fks[i].from_cols);
+		if ((rc = copy_name(p, t, &q, err)) < 0)
+			break;
+		strbuf_addf(&q, " (%s) NOT VALID", p->fks[i].to_cols);
 		if ((rc = db_exec(p->conn, "SAVEPOINT confiture_fk", err)) < 0)
 			break;
 		if (db_exec(p->conn, q.buf, &ferr) == 0) {
@@ -997,8 +1008,6 @@ add_fk_copies(struct probe *p, struct conf_error *err)
 			rc = db_exec(p->conn, "ROLLBACK TO SAVEPOINT confiture_fk", err);
 		}
 	}
-	free(from);
-	free(to);
 	strbuf_release(&q);
 	return rc;
 }
@@ -1129,7 +1138,7 @@ fit(const struct probe *p, const struct probe_item *it, int two, cJSON *rec)
 			cJSON_AddItemToArray(samples, s);
 		}
 		cJSON_AddItemToObject(e, "samples", samples);
-		if (it->jit)
+		if (compiles(p, it))
 			cJSON_AddBoolToObject(e, "jit", 1);
 		if (it->plain)
 			cJSON_AddStringToObject(e, "timed_as", "the plain form, without CONCURRENTLY, which"
@@ -1235,11 +1244,9 @@ estimate_probe(struct impact_run *run, PGconn *conn, struct estimate_tables *ts,
 	p.sample_rows = sample_rows;
 	if (probe_plan(&p, run, err) < 0)
 		goto out;
-	if (validated_fks(&p, err) < 0)
+	if (read_catalog(&p, err) < 0)
 		goto out;
 	choose_targets(&p);
-	if (plan_costs(&p, err) < 0)
-		goto out;
 	for (i = 0; i < ts->n; i++) {
 		struct estimate_table *t = &ts->v[i];
 		double per_row = t->rows > 0 ? t->table_bytes / t->rows : 0;
