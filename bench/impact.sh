@@ -137,8 +137,7 @@ noise_floor() {
 		psql "$SERVER" -qAtX -c '\timing on' -c "SELECT count(*) FROM generate_series(1, 2000000)" |
 			awk '/^Time:/ { printf "%.1f\n", $2 }' >>"$dir/noise"
 	done
-	sort -g "$dir/noise" | awk '{ v[NR] = $1 } END {
-		m = (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)
+	sort -g "$dir/noise" | awk -v m="$(median %.1f <"$dir/noise")" '{ v[NR] = $1 } END {
 		printf "noise floor: the same query (count of 2M generate_series rows) %d times: min %.0f ms, median %.0f ms, max %.0f ms; max/min %.2f, (max - min) / median %.0f%%\n", NR, v[1], m, v[NR], v[NR] / v[1], 100 * (v[NR] - v[1]) / m }'
 }
 noise_floor
